@@ -1,0 +1,115 @@
+import type { Command } from 'commander'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { UserError } from '../../core/errors'
+import { exportBundle, importBundle } from '../../core/store/bundle'
+import { SessionStore } from '../../core/store/session-store'
+import type { Session, SessionSummary } from '../../shared/model'
+import { action, positiveInt, printJsonLine } from '../action'
+
+function withStore<T>(fn: (store: SessionStore) => T): T {
+  const store = SessionStore.open()
+  try {
+    return fn(store)
+  } finally {
+    store.close()
+  }
+}
+
+function when(t: number | null): string {
+  return t === null ? '-' : new Date(t).toISOString().replace('T', ' ').slice(0, 19)
+}
+
+function line(s: SessionSummary): string {
+  const name = s.name || s.targetApp || '(unnamed)'
+  return `${String(s.id).padStart(5)}  ${when(s.startedAt)}  ${s.status.padEnd(11)}  ${String(s.telemetryCount).padStart(6)} rec  ${name}`
+}
+
+function describe(s: Session): string {
+  return Object.entries(s)
+    .map(([k, v]) => `${k.padEnd(13)} ${Array.isArray(v) ? v.join(', ') : String(v ?? '')}`)
+    .join('\n')
+}
+
+export function registerSessions(program: Command): void {
+  const sessions = program.command('sessions').description('list, show, delete, export and import stored sessions')
+  const id = positiveInt('session id')
+
+  sessions
+    .command('list')
+    .description('list stored sessions, newest first')
+    .option('--search <text>', 'only sessions whose name, app, label, notes or status contain this', '')
+    .option('--json', 'print a JSON array')
+    .action(
+      action((opts: { search: string; json?: boolean }) => {
+        const list = withStore((s) => s.listSessions(opts.search))
+        if (opts.json) printJsonLine(list)
+        else if (list.length === 0) process.stdout.write('no sessions yet\n')
+        else process.stdout.write(list.map(line).join('\n') + '\n')
+      }),
+    )
+
+  sessions
+    .command('show <id>')
+    .description('show one session')
+    .option('--json', 'print JSON')
+    .action(
+      action((raw: string, opts: { json?: boolean }) => {
+        const detail = withStore((s) => {
+          const session = s.getSession(id(raw))
+          return { ...session, telemetry: s.telemetry(session.id).length, windows: s.levelWindows(session.id).length }
+        })
+        if (opts.json) printJsonLine(detail)
+        else process.stdout.write(describe(detail as Session) + '\n')
+      }),
+    )
+
+  sessions
+    .command('delete <id>')
+    .description('delete a session and everything recorded in it')
+    .option('--json', 'print JSON')
+    .action(
+      action((raw: string, opts: { json?: boolean }) => {
+        const n = id(raw)
+        withStore((s) => s.deleteSession(n))
+        if (opts.json) printJsonLine({ deleted: n })
+        else process.stdout.write(`deleted session ${n}\n`)
+      }),
+    )
+
+  sessions
+    .command('export <id>')
+    .description('write a session bundle that "sessions import" restores on another machine')
+    .requiredOption('--out <file>', 'bundle file to write')
+    .option('--json', 'print JSON')
+    .action(
+      action((raw: string, opts: { out: string; json?: boolean }) => {
+        const n = id(raw)
+        const bytes = withStore((s) => exportBundle(s, n))
+        try {
+          writeFileSync(opts.out, bytes)
+        } catch (err) {
+          throw new UserError(`cannot write ${opts.out}: ${(err as Error).message}; choose a writable path`)
+        }
+        if (opts.json) printJsonLine({ id: n, out: opts.out, bytes: bytes.length })
+        else process.stdout.write(`exported session ${n} to ${opts.out} (${bytes.length} bytes)\n`)
+      }),
+    )
+
+  sessions
+    .command('import <file>')
+    .description('restore a session bundle as a new session')
+    .option('--json', 'print JSON')
+    .action(
+      action((file: string, opts: { json?: boolean }) => {
+        let bytes: Buffer
+        try {
+          bytes = readFileSync(file)
+        } catch (err) {
+          throw new UserError(`cannot read ${file}: ${(err as Error).message}`)
+        }
+        const s = withStore((store) => importBundle(store, bytes))
+        if (opts.json) printJsonLine(s)
+        else process.stdout.write(`imported as session ${s.id}\n`)
+      }),
+    )
+}

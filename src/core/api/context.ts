@@ -1,0 +1,9 @@
+import type { SessionStore } from '../store/session-store'
+import type { EventHub } from './event-hub'
+
+/** What every request handler can reach. Long-lived services are added here as they appear. */
+export interface AppContext {
+  store: SessionStore
+  events: EventHub
+  dataDir: string
+}

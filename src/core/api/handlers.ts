@@ -1,0 +1,18 @@
+import type { z } from 'zod'
+import type { RequestDef, Requests } from '../../shared/contract'
+import type { AppContext } from './context'
+import { sessionsHandlers } from './sessions'
+
+type Handler<D extends RequestDef> = (input: z.output<D['input']>) => z.input<D['output']> | Promise<z.input<D['output']>>
+
+/** Handlers for one area's requests. */
+export type HandlerGroup<G extends Record<string, RequestDef>> = { [K in keyof G]: Handler<G[K]> }
+
+/** One handler per contract request; the type checker fails when one is missing. */
+export type Handlers = HandlerGroup<Requests>
+
+export function createHandlers(ctx: AppContext): Handlers {
+  return {
+    ...sessionsHandlers(ctx),
+  }
+}

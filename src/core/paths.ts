@@ -1,0 +1,47 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { homedir, platform } from 'node:os'
+import { dirname, join } from 'node:path'
+
+let root: string | undefined
+
+/** The folder holding MuteScope's package.json, found from wherever the code was bundled to. */
+export function packageRoot(): string {
+  if (root) return root
+  let dir = __dirname
+  for (;;) {
+    const pkg = join(dir, 'package.json')
+    if (existsSync(pkg) && JSON.parse(readFileSync(pkg, 'utf8')).name === 'mutescope') return (root = dir)
+    const up = dirname(dir)
+    if (up === dir) throw new Error(`cannot find the mutescope package root above ${__dirname}`)
+    dir = up
+  }
+}
+
+export function resourcePath(...parts: string[]): string {
+  return join(packageRoot(), 'resources', ...parts)
+}
+
+/** Built artefacts (renderer, agent bundle) live under out/. */
+export function outPath(...parts: string[]): string {
+  return join(packageRoot(), 'out', ...parts)
+}
+
+/** MUTESCOPE_DATA_DIR, otherwise the OS's per-user app-data folder. Created on first use. */
+export function dataDir(): string {
+  const fromEnv = process.env.MUTESCOPE_DATA_DIR
+  const dir = fromEnv && fromEnv.length > 0 ? fromEnv : defaultDataDir()
+  mkdirSync(dir, { recursive: true })
+  return dir
+}
+
+function defaultDataDir(): string {
+  const home = homedir()
+  switch (platform()) {
+    case 'win32':
+      return join(process.env.APPDATA ?? join(home, 'AppData', 'Roaming'), 'MuteScope')
+    case 'darwin':
+      return join(home, 'Library', 'Application Support', 'MuteScope')
+    default:
+      return join(process.env.XDG_DATA_HOME ?? join(home, '.local', 'share'), 'mutescope')
+  }
+}

@@ -1,0 +1,304 @@
+import Database from 'better-sqlite3'
+import { join } from 'node:path'
+import { UserError } from '../errors'
+import { dataDir } from '../paths'
+import type {
+  Capture,
+  LevelSecond,
+  LevelWindow,
+  Session,
+  SessionEvent,
+  SessionMetaInput,
+  SessionStatus,
+  SessionSummary,
+  TelemetryRecord,
+} from '../../shared/model'
+import { sessionMeta } from '../../shared/model'
+import { migrate } from './migrations'
+
+interface SessionRow {
+  id: number
+  name: string
+  target_app: string
+  app_version: string
+  os: string
+  mic_mode: string
+  microphone: string
+  distance_cm: number | null
+  activity: string
+  episodes: string
+  notes: string
+  profile: string
+  interval_s: number | null
+  started_at: number
+  ended_at: number | null
+  status: SessionStatus
+  status_reason: string | null
+}
+
+const metaColumns = {
+  name: 'name',
+  targetApp: 'target_app',
+  appVersion: 'app_version',
+  os: 'os',
+  micMode: 'mic_mode',
+  microphone: 'microphone',
+  distanceCm: 'distance_cm',
+  activity: 'activity',
+  episodes: 'episodes',
+  notes: 'notes',
+  profile: 'profile',
+  intervalS: 'interval_s',
+} as const
+
+function toSession(r: SessionRow): Session {
+  return {
+    id: r.id,
+    name: r.name,
+    targetApp: r.target_app,
+    appVersion: r.app_version,
+    os: r.os,
+    micMode: r.mic_mode,
+    microphone: r.microphone,
+    distanceCm: r.distance_cm,
+    activity: r.activity,
+    episodes: JSON.parse(r.episodes) as string[],
+    notes: r.notes,
+    profile: r.profile,
+    intervalS: r.interval_s,
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
+    status: r.status,
+    statusReason: r.status_reason,
+  }
+}
+
+function columnValue(key: keyof typeof metaColumns, value: unknown): unknown {
+  return key === 'episodes' ? JSON.stringify(value) : value
+}
+
+function isAlive(pid: number | null): boolean {
+  if (!pid) return false
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+export interface OpenOptions {
+  /** Folder holding mutescope.db; defaults to the data directory. */
+  dir?: string
+  /** ':memory:' for tests that need no file. */
+  file?: string
+}
+
+/**
+ * The SQLite session store. Every append runs in one transaction, so a crash leaves whole batches or
+ * nothing; synchronous=FULL makes a committed batch survive power loss, not just a process crash.
+ */
+export class SessionStore {
+  readonly db: Database.Database
+  readonly path: string
+
+  private constructor(path: string) {
+    this.path = path
+    try {
+      this.db = new Database(path)
+    } catch (err) {
+      throw new UserError(`cannot open the session database ${path}: ${(err as Error).message}`)
+    }
+    this.db.pragma('journal_mode = WAL')
+    this.db.pragma('synchronous = FULL')
+    this.db.pragma('foreign_keys = ON')
+    this.db.pragma('busy_timeout = 5000')
+    migrate(this.db)
+  }
+
+  static open(opts: OpenOptions = {}): SessionStore {
+    const store = new SessionStore(opts.file ?? join(opts.dir ?? dataDir(), 'mutescope.db'))
+    store.recoverCrashed()
+    return store
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close()
+  }
+
+  /** Sessions left "running" by a process that no longer exists become "interrupted"; their rows stay. */
+  recoverCrashed(): number[] {
+    const running = this.db
+      .prepare(`SELECT id, owner_pid FROM sessions WHERE status = 'running'`)
+      .all() as { id: number; owner_pid: number | null }[]
+    const dead = running.filter((r) => r.owner_pid !== process.pid && !isAlive(r.owner_pid)).map((r) => r.id)
+    const mark = this.db.prepare(
+      `UPDATE sessions SET status = 'interrupted', status_reason = ?,
+         ended_at = COALESCE((SELECT MAX(t) FROM events WHERE session_id = sessions.id), started_at)
+       WHERE id = ?`,
+    )
+    this.db.transaction(() => {
+      for (const id of dead) mark.run('the recording process ended unexpectedly (crash or kill)', id)
+    })()
+    return dead
+  }
+
+  createSession(meta: SessionMetaInput, startedAt = Date.now()): Session {
+    const m = sessionMeta.parse(meta)
+    const info = this.db
+      .prepare(
+        `INSERT INTO sessions (name, target_app, app_version, os, mic_mode, microphone, distance_cm, activity,
+           episodes, notes, profile, interval_s, started_at, status, owner_pid)
+         VALUES (@name, @targetApp, @appVersion, @os, @micMode, @microphone, @distanceCm, @activity,
+           @episodes, @notes, @profile, @intervalS, @startedAt, 'running', @pid)`,
+      )
+      .run({ ...m, episodes: JSON.stringify(m.episodes), startedAt, pid: process.pid })
+    return this.getSession(Number(info.lastInsertRowid))
+  }
+
+  finishSession(id: number, status: Exclude<SessionStatus, 'running'>, reason: string | null = null): Session {
+    this.getSession(id)
+    this.db
+      .prepare(`UPDATE sessions SET status = ?, status_reason = ?, ended_at = ?, owner_pid = NULL WHERE id = ?`)
+      .run(status, reason, Date.now(), id)
+    return this.getSession(id)
+  }
+
+  updateMeta(id: number, patch: Partial<SessionMetaInput>): Session {
+    this.getSession(id)
+    const keys = (Object.keys(patch) as (keyof typeof metaColumns)[]).filter((k) => k in metaColumns)
+    if (keys.length > 0) {
+      const parsed = sessionMeta.partial().parse(patch) as Record<string, unknown>
+      const sets = keys.map((k) => `${metaColumns[k]} = @${k}`).join(', ')
+      const values = Object.fromEntries(keys.map((k) => [k, columnValue(k, parsed[k])]))
+      this.db.prepare(`UPDATE sessions SET ${sets} WHERE id = @id`).run({ ...values, id })
+    }
+    return this.getSession(id)
+  }
+
+  findSession(id: number): Session | undefined {
+    const row = this.db.prepare(`SELECT * FROM sessions WHERE id = ?`).get(id) as SessionRow | undefined
+    return row && toSession(row)
+  }
+
+  getSession(id: number): Session {
+    const s = this.findSession(id)
+    if (!s) throw new UserError(`no session with id ${id}; run "mutescope sessions list" to see the ids`, 'not_found')
+    return s
+  }
+
+  listSessions(search = ''): SessionSummary[] {
+    const like = `%${search.replace(/[\\%_]/g, (c) => '\\' + c)}%`
+    const rows = this.db
+      .prepare(
+        `SELECT s.*,
+           (SELECT COUNT(*) FROM telemetry WHERE session_id = s.id) AS telemetry_count,
+           (SELECT COUNT(*) FROM captures WHERE session_id = s.id) AS capture_count,
+           (SELECT COUNT(*) FROM level_windows WHERE session_id = s.id) AS window_count
+         FROM sessions s
+         WHERE ? = '' OR s.name LIKE ? ESCAPE '\\' OR s.target_app LIKE ? ESCAPE '\\'
+           OR s.activity LIKE ? ESCAPE '\\' OR s.notes LIKE ? ESCAPE '\\' OR s.status LIKE ? ESCAPE '\\'
+           OR CAST(s.id AS TEXT) = ?
+         ORDER BY s.started_at DESC, s.id DESC`,
+      )
+      .all(search, like, like, like, like, like, search) as (SessionRow & {
+      telemetry_count: number
+      capture_count: number
+      window_count: number
+    })[]
+    return rows.map((r) => ({
+      ...toSession(r),
+      telemetryCount: r.telemetry_count,
+      captureCount: r.capture_count,
+      windowCount: r.window_count,
+    }))
+  }
+
+  deleteSession(id: number): void {
+    this.getSession(id)
+    this.db.prepare(`DELETE FROM sessions WHERE id = ?`).run(id)
+  }
+
+  appendTelemetry(sessionId: number, records: readonly TelemetryRecord[]): void {
+    const stmt = this.db.prepare(
+      `INSERT INTO telemetry (session_id, t, host, path, conn, fields) VALUES (?, ?, ?, ?, ?, ?)`,
+    )
+    this.db.transaction(() => {
+      for (const r of records) stmt.run(sessionId, r.t, r.host, r.path, r.conn, JSON.stringify(r.fields))
+    })()
+  }
+
+  appendCaptures(sessionId: number, captures: readonly Capture[]): void {
+    const stmt = this.db.prepare(
+      `INSERT INTO captures (session_id, t, conn, fn, module, dir, peer, thread, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    this.db.transaction(() => {
+      for (const c of captures)
+        stmt.run(sessionId, c.t, c.conn, c.fn, c.module, c.dir, c.peer, c.thread, Buffer.from(c.data))
+    })()
+  }
+
+  appendLevelWindows(sessionId: number, windows: readonly LevelWindow[]): void {
+    const stmt = this.db.prepare(
+      `INSERT INTO level_windows (session_id, start_t, end_t, weighting, leq, lmax, lmin, peak, power_db, episode)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    this.db.transaction(() => {
+      for (const w of windows)
+        stmt.run(sessionId, w.startT, w.endT, w.weighting, w.leq, w.lmax, w.lmin, w.peak, w.powerDb, w.episode)
+    })()
+  }
+
+  appendLevelSeconds(sessionId: number, seconds: readonly LevelSecond[]): void {
+    const stmt = this.db.prepare(`INSERT INTO level_seconds (session_id, t, level) VALUES (?, ?, ?)`)
+    this.db.transaction(() => {
+      for (const s of seconds) stmt.run(sessionId, s.t, s.level)
+    })()
+  }
+
+  appendEvents(sessionId: number, events: readonly SessionEvent[]): void {
+    const stmt = this.db.prepare(`INSERT INTO events (session_id, t, kind, detail) VALUES (?, ?, ?, ?)`)
+    this.db.transaction(() => {
+      for (const e of events) stmt.run(sessionId, e.t, e.kind, JSON.stringify(e.detail ?? null))
+    })()
+  }
+
+  telemetry(sessionId: number): TelemetryRecord[] {
+    const rows = this.db
+      .prepare(`SELECT t, host, path, conn, fields FROM telemetry WHERE session_id = ? ORDER BY t, id`)
+      .all(sessionId) as (Omit<TelemetryRecord, 'fields'> & { fields: string })[]
+    return rows.map((r) => ({ ...r, fields: JSON.parse(r.fields) as TelemetryRecord['fields'] }))
+  }
+
+  captures(sessionId: number, offset = 0, limit = -1): Capture[] {
+    const rows = this.db
+      .prepare(
+        `SELECT t, conn, fn, module, dir, peer, thread, data FROM captures WHERE session_id = ?
+         ORDER BY id LIMIT ? OFFSET ?`,
+      )
+      .all(sessionId, limit, offset) as (Omit<Capture, 'data'> & { data: Buffer })[]
+    return rows.map((r) => ({ ...r, data: new Uint8Array(r.data) }))
+  }
+
+  levelWindows(sessionId: number): LevelWindow[] {
+    return this.db
+      .prepare(
+        `SELECT start_t AS startT, end_t AS endT, weighting, leq, lmax, lmin, peak, power_db AS powerDb, episode
+         FROM level_windows WHERE session_id = ? ORDER BY start_t, id`,
+      )
+      .all(sessionId) as LevelWindow[]
+  }
+
+  levelSeconds(sessionId: number): LevelSecond[] {
+    return this.db
+      .prepare(`SELECT t, level FROM level_seconds WHERE session_id = ? ORDER BY t`)
+      .all(sessionId) as LevelSecond[]
+  }
+
+  events(sessionId: number): SessionEvent[] {
+    const rows = this.db
+      .prepare(`SELECT t, kind, detail FROM events WHERE session_id = ? ORDER BY t, id`)
+      .all(sessionId) as { t: number; kind: SessionEvent['kind']; detail: string }[]
+    return rows.map((r) => ({ t: r.t, kind: r.kind, detail: JSON.parse(r.detail) as unknown }))
+  }
+}

@@ -1,0 +1,19 @@
+import type { z } from 'zod'
+
+/** One request the UI can make: its payload and its result, validated on both sides of every transport. */
+export interface RequestDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+  input: I
+  output: O
+  summary: string
+}
+
+export function request<I extends z.ZodType, O extends z.ZodType>(
+  summary: string,
+  input: I,
+  output: O,
+): RequestDef<I, O> {
+  return { input, output, summary }
+}
+
+/** The envelope every transport carries back, so errors arrive as plain messages, not transport noise. */
+export type Reply<T = unknown> = { ok: true; result: T } | { ok: false; error: { message: string; code: string } }

@@ -1,0 +1,40 @@
+import type { z } from 'zod'
+import type { RequestDef } from './define'
+import { sessionsEvents, sessionsRequests } from './sessions'
+
+export type { Reply, RequestDef } from './define'
+
+/** Every request of the API. Both transports (Electron IPC, web-mode WebSocket) are derived from this. */
+export const requests = {
+  ...sessionsRequests,
+} satisfies Record<string, RequestDef>
+
+/** Every event stream the UI can subscribe to. */
+export const events = {
+  ...sessionsEvents,
+} satisfies Record<string, z.ZodType>
+
+export type Requests = typeof requests
+export type RequestName = keyof Requests
+export type Events = typeof events
+export type EventName = keyof Events
+export type Input<K extends RequestName> = z.input<Requests[K]['input']>
+export type Output<K extends RequestName> = z.output<Requests[K]['output']>
+export type EventPayload<K extends EventName> = z.output<Events[K]>
+
+export type SubscribeName<K extends string> = `on${Capitalize<K>}`
+export function subscribeName<K extends string>(event: K): SubscribeName<K> {
+  return `on${event[0].toUpperCase()}${event.slice(1)}` as SubscribeName<K>
+}
+
+/** What the renderer sees as `window.mutescope`: one method per request, one subscribe per event stream. */
+export type MuteScopeApi = { [K in RequestName]: (input: Input<K>) => Promise<Output<K>> } & {
+  [K in EventName as SubscribeName<K>]: (listener: (payload: EventPayload<K>) => void) => () => void
+}
+
+export const requestNames = Object.keys(requests) as RequestName[]
+export const eventNames = Object.keys(events) as EventName[]
+
+/** IPC channel names, shared by main and preload. */
+export const ipcChannel = (name: RequestName): string => `mutescope:${name}`
+export const ipcEventChannel = (name: EventName): string => `mutescope:event:${name}`

@@ -1,0 +1,110 @@
+import { z } from 'zod'
+
+/** The domain records shared by core, both transports and the renderer. Times are ms since the epoch. */
+
+export const sessionStatus = z.enum(['running', 'completed', 'interrupted', 'failed'])
+export type SessionStatus = z.infer<typeof sessionStatus>
+
+export const sessionMeta = z.object({
+  name: z.string().max(200).default(''),
+  targetApp: z.string().max(200).default(''),
+  appVersion: z.string().max(100).default(''),
+  os: z.string().max(100).default(''),
+  micMode: z.string().max(100).default(''),
+  microphone: z.string().max(200).default(''),
+  distanceCm: z.number().nonnegative().max(10_000).nullable().default(null),
+  activity: z.string().max(100).default(''),
+  episodes: z.array(z.string().max(4096)).max(1000).default([]),
+  notes: z.string().max(100_000).default(''),
+  profile: z.string().max(200).default(''),
+  intervalS: z.number().positive().max(86_400).nullable().default(null),
+})
+export type SessionMeta = z.infer<typeof sessionMeta>
+export type SessionMetaInput = z.input<typeof sessionMeta>
+
+export const session = sessionMeta.extend({
+  id: z.number().int(),
+  startedAt: z.number(),
+  endedAt: z.number().nullable(),
+  status: sessionStatus,
+  statusReason: z.string().nullable(),
+})
+export type Session = z.infer<typeof session>
+
+export const sessionSummary = session.extend({
+  telemetryCount: z.number().int(),
+  captureCount: z.number().int(),
+  windowCount: z.number().int(),
+})
+export type SessionSummary = z.infer<typeof sessionSummary>
+
+/** One decoded telemetry record; `fields` holds every field the profile extracted. */
+export const telemetryRecord = z.object({
+  t: z.number(),
+  host: z.string().nullable(),
+  path: z.string().nullable(),
+  conn: z.string().nullable(),
+  fields: z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()])),
+})
+export type TelemetryRecord = z.infer<typeof telemetryRecord>
+
+export const captureDir = z.enum(['out', 'in'])
+
+/** A raw capture as exported: `{t, conn, fn, module, dir, peer, data}` with data in base64. */
+export const captureLine = z.object({
+  t: z.number(),
+  conn: z.string(),
+  fn: z.string(),
+  module: z.string(),
+  dir: captureDir,
+  peer: z.string().nullable(),
+  data: z.string(),
+})
+export type CaptureLine = z.infer<typeof captureLine>
+
+export interface Capture {
+  t: number
+  conn: string
+  fn: string
+  module: string
+  dir: 'out' | 'in'
+  peer: string | null
+  thread: number | null
+  data: Uint8Array
+}
+
+/** Level statistics of the exact samples played over one wall-clock window (dB re full scale + calibration). */
+export const levelWindow = z.object({
+  startT: z.number(),
+  endT: z.number(),
+  weighting: z.enum(['A', 'C', 'Z']),
+  leq: z.number().nullable(),
+  lmax: z.number().nullable(),
+  lmin: z.number().nullable(),
+  peak: z.number().nullable(),
+  powerDb: z.number().nullable(),
+  episode: z.string().nullable(),
+})
+export type LevelWindow = z.infer<typeof levelWindow>
+
+export const levelSecond = z.object({ t: z.number(), level: z.number().nullable() })
+export type LevelSecond = z.infer<typeof levelSecond>
+
+export const sessionEventKind = z.enum([
+  'attach',
+  'detach',
+  'hooks',
+  'playback-start',
+  'playback-stop',
+  'playback-pause',
+  'playback-resume',
+  'error',
+  'warning',
+  'info',
+])
+export const sessionEvent = z.object({
+  t: z.number(),
+  kind: sessionEventKind,
+  detail: z.unknown(),
+})
+export type SessionEvent = z.infer<typeof sessionEvent>
