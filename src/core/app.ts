@@ -11,10 +11,10 @@ export interface App extends AppContext {
 }
 
 /** Wires the services behind the API. Electron's main process and `mutescope serve` both start exactly this. */
-export function createApp(opts: { dataDir?: string } = {}): App {
+export function createApp(opts: { dataDir?: string; transport: 'electron' | 'web' }): App {
   const dir = opts.dataDir ?? dataDir()
   const store = SessionStore.open({ dir })
-  const ctx: AppContext = { store, events: new EventHub(), dataDir: dir }
+  const ctx: AppContext = { store, events: new EventHub(), dataDir: dir, transport: opts.transport }
   const dispatch = createDispatcher(createHandlers(ctx))
   return {
     ...ctx,

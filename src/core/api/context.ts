@@ -6,4 +6,6 @@ export interface AppContext {
   store: SessionStore
   events: EventHub
   dataDir: string
+  /** Which transport serves the UI, shown in Settings. */
+  transport: 'electron' | 'web'
 }

@@ -2,6 +2,7 @@ import type { z } from 'zod'
 import type { RequestDef, Requests } from '../../shared/contract'
 import type { AppContext } from './context'
 import { sessionsHandlers } from './sessions'
+import { systemHandlers } from './system'
 
 type Handler<D extends RequestDef> = (input: z.output<D['input']>) => z.input<D['output']> | Promise<z.input<D['output']>>
 
@@ -13,6 +14,7 @@ export type Handlers = HandlerGroup<Requests>
 
 export function createHandlers(ctx: AppContext): Handlers {
   return {
+    ...systemHandlers(ctx),
     ...sessionsHandlers(ctx),
   }
 }

@@ -1,11 +1,13 @@
 import type { z } from 'zod'
 import type { RequestDef } from './define'
 import { sessionsEvents, sessionsRequests } from './sessions'
+import { systemRequests } from './system'
 
 export type { Reply, RequestDef } from './define'
 
 /** Every request of the API. Both transports (Electron IPC, web-mode WebSocket) are derived from this. */
 export const requests = {
+  ...systemRequests,
   ...sessionsRequests,
 } satisfies Record<string, RequestDef>
 

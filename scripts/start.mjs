@@ -1,0 +1,38 @@
+// `npm start`: the Electron app where its binary is installed; otherwise web mode, said in one line.
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+
+const require = createRequire(import.meta.url)
+
+function electronBinary() {
+  try {
+    const dir = dirname(require.resolve('electron/package.json'))
+    const pathFile = join(dir, 'path.txt')
+    if (!existsSync(pathFile)) return null
+    const bin = join(dir, 'dist', readFileSync(pathFile, 'utf8').trim())
+    return existsSync(bin) ? bin : null
+  } catch {
+    return null
+  }
+}
+
+function run(cmd, args) {
+  const child = spawn(cmd, args, { stdio: 'inherit' })
+  child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 0)))
+  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig))
+}
+
+const built = existsSync('out/renderer/index.html') && existsSync('out/cli/mutescope.cjs') && existsSync('out/main/index.js')
+if (!built) {
+  const build = spawnSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' })
+  if (build.status !== 0) process.exit(build.status ?? 1)
+}
+
+const bin = electronBinary()
+if (bin) run(bin, ['.'])
+else {
+  console.log('Electron is not installed on this machine (its binary could not be downloaded); starting web mode instead.')
+  run(process.execPath, ['bin/mutescope.cjs', 'serve', ...process.argv.slice(2)])
+}

@@ -1,0 +1,32 @@
+import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron'
+import { eventNames, ipcChannel, ipcEventChannel, requestNames, type Reply } from '../shared/contract'
+import type { App } from '../core/app'
+
+export const APP_ORIGIN = 'app://mutescope'
+
+/** Only our own top-level page may call the API: not an iframe, not a page navigated elsewhere. */
+function trustedSender(event: IpcMainInvokeEvent): boolean {
+  const frame = event.senderFrame
+  return !!frame && frame === event.sender.mainFrame && frame.url.startsWith(`${APP_ORIGIN}/`)
+}
+
+/** One ipcMain handler per contract request, each running the shared validating dispatcher. */
+export function registerIpc(app: App): void {
+  for (const name of requestNames) {
+    ipcMain.handle(ipcChannel(name), (event, payload: unknown): Promise<Reply> | Reply => {
+      if (!trustedSender(event)) {
+        return { ok: false, error: { message: 'request refused: untrusted sender', code: 'forbidden' } }
+      }
+      return app.dispatch(name, payload)
+    })
+  }
+}
+
+/** Forwards every core event to the given window. */
+export function forwardEvents(app: App, contents: WebContents): () => void {
+  const unsubscribe = app.events.subscribe((name, payload) => {
+    if (!contents.isDestroyed() && (eventNames as string[]).includes(name)) contents.send(ipcEventChannel(name), payload)
+  })
+  contents.once('destroyed', unsubscribe)
+  return unsubscribe
+}
