@@ -1,0 +1,136 @@
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { UserError } from '../../src/core/errors'
+import { exportBundle, importBundle } from '../../src/core/store/bundle'
+import { migrations } from '../../src/core/store/migrations'
+import { SessionStore } from '../../src/core/store/session-store'
+import { SessionWriter } from '../../src/core/store/session-writer'
+import { tempDir } from '../support/helpers'
+
+const open: SessionStore[] = []
+function store(dir = tempDir()): SessionStore {
+  const s = SessionStore.open({ dir })
+  open.push(s)
+  return s
+}
+afterEach(() => open.splice(0).forEach((s) => s.close()))
+
+describe('SessionStore', () => {
+  it('migrates to the latest schema with WAL, FULL sync and foreign keys', () => {
+    const s = store()
+    expect(s.db.pragma('user_version', { simple: true })).toBe(migrations.length)
+    expect(s.db.pragma('journal_mode', { simple: true })).toBe('wal')
+    expect(s.db.pragma('synchronous', { simple: true })).toBe(2)
+    expect(s.db.pragma('foreign_keys', { simple: true })).toBe(1)
+  })
+
+  it('refuses a database from a newer schema with a message naming the fix', () => {
+    const dir = tempDir()
+    const s = store(dir)
+    s.db.pragma(`user_version = ${migrations.length + 1}`)
+    s.close()
+    expect(() => SessionStore.open({ dir })).toThrow(/newer MuteScope.*upgrade/)
+  })
+
+  it('creates, lists, searches, edits, finishes and deletes sessions with all their rows', () => {
+    const s = store()
+    const a = s.createSession({ name: 'Friends S01', targetApp: 'Webex', distanceCm: 25, episodes: ['f.mp4'] })
+    const b = s.createSession({ name: 'Office', targetApp: 'Zoom', activity: 'talking' })
+    s.appendTelemetry(a.id, [{ t: 1, host: 'h', path: '/p', conn: 'c', fields: { audioMeanGain: 10 } }])
+    s.appendLevelWindows(a.id, [
+      { startT: 0, endT: 60_000, weighting: 'A', leq: -30, lmax: -20, lmin: -40, peak: -3, powerDb: 30, episode: 'f.mp4' },
+    ])
+    s.appendLevelSeconds(a.id, [{ t: 0, level: -31 }])
+    s.appendEvents(a.id, [{ t: 2, kind: 'attach', detail: { pid: 4 } }])
+    expect(s.listSessions().map((x) => x.id)).toEqual([b.id, a.id])
+    expect(s.listSessions('webex').map((x) => x.id)).toEqual([a.id])
+    expect(s.listSessions('talk').map((x) => x.id)).toEqual([b.id])
+    expect(s.listSessions('100%').length).toBe(0)
+    expect(s.listSessions('friends')[0]).toMatchObject({ telemetryCount: 1, windowCount: 1, distanceCm: 25 })
+
+    expect(s.updateMeta(a.id, { notes: 'loud neighbour', activity: 'music' })).toMatchObject({
+      notes: 'loud neighbour',
+      activity: 'music',
+      name: 'Friends S01',
+    })
+    expect(s.finishSession(a.id, 'completed')).toMatchObject({ status: 'completed', statusReason: null })
+    s.deleteSession(a.id)
+    expect(s.findSession(a.id)).toBeUndefined()
+    for (const table of ['telemetry', 'level_windows', 'level_seconds', 'events']) {
+      expect(s.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get()).toEqual({ n: 0 })
+    }
+    expect(() => s.getSession(a.id)).toThrow(UserError)
+  })
+
+  it('commits a writer batch of every kind in one transaction', () => {
+    const s = store()
+    const id = s.createSession({}).id
+    const w = new SessionWriter(s, id, 10_000, 3)
+    w.addEvent('attach', { pid: 1 })
+    w.addCapture({ t: 1, conn: 'c', fn: 'SSL_write', module: 'm', dir: 'out', peer: '1.2.3.4:443', thread: 7, data: new Uint8Array([1, 2]) })
+    expect(s.events(id)).toEqual([])
+    w.addLevelSecond({ t: 1000, level: -20 }) // third row reaches maxRows: flushed together
+    expect(s.events(id)).toHaveLength(1)
+    expect(s.captures(id)[0]).toMatchObject({ peer: '1.2.3.4:443', thread: 7, data: new Uint8Array([1, 2]) })
+    expect(s.levelSeconds(id)).toEqual([{ t: 1000, level: -20 }])
+  })
+
+  it('round-trips a session through an export bundle and rejects foreign files', () => {
+    const s = store()
+    const id = s.createSession({ name: 'exp', notes: 'n' }).id
+    s.appendCaptures(id, [{ t: 5, conn: 'c', fn: 'SSL_write', module: 'm', dir: 'out', peer: null, thread: null, data: new Uint8Array([0, 255]) }])
+    s.appendTelemetry(id, [{ t: 6, host: null, path: null, conn: null, fields: { audioMinGain: 3 } }])
+    s.finishSession(id, 'completed')
+    const other = store()
+    const copy = importBundle(other, exportBundle(s, id))
+    expect(copy).toMatchObject({ name: 'exp', notes: 'n', status: 'completed' })
+    expect(other.captures(copy.id)[0].data).toEqual(new Uint8Array([0, 255]))
+    expect(other.telemetry(copy.id)).toEqual(s.telemetry(id))
+    expect(() => importBundle(other, Buffer.from('{"hello":1}'))).toThrow(/not a MuteScope session bundle/)
+    expect(() => importBundle(other, Buffer.from([0x1f, 0x8b, 1, 2, 3]))).toThrow(/corrupt gzip/)
+    expect(other.listSessions()).toHaveLength(1)
+  })
+
+  it('keeps every committed row of a session whose process was SIGKILLed, and marks it interrupted', async () => {
+    const dir = tempDir()
+    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'crash-writer.ts'), dir], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    let committed = 0
+    let sessionId = 0
+    await new Promise<void>((resolve, reject) => {
+      child.on('exit', () => reject(new Error('writer exited before it was killed')))
+      child.stdout.on('data', (d: Buffer) => {
+        for (const line of d.toString().split('\n')) {
+          const m = /^(session|committed) (\d+)$/.exec(line)
+          if (m?.[1] === 'session') sessionId = Number(m[2])
+          if (m?.[1] === 'committed') committed = Number(m[2])
+        }
+        if (committed >= 20) resolve()
+      })
+    })
+    child.removeAllListeners('exit')
+    const killed = new Promise((r) => child.once('exit', r))
+    child.kill('SIGKILL')
+    await killed
+
+    const s = store(dir)
+    const session = s.getSession(sessionId)
+    expect(session.status).toBe('interrupted')
+    expect(session.statusReason).toMatch(/ended unexpectedly/)
+    const rows = s.telemetry(sessionId).length
+    // Everything reported committed is there, and only whole batches: no half-written batch.
+    expect(rows).toBeGreaterThanOrEqual(committed * 50)
+    expect(rows % 50).toBe(0)
+    expect(s.captures(sessionId)).toHaveLength(rows)
+  })
+
+  it('does not interrupt a session whose recording process is still alive', () => {
+    const dir = tempDir()
+    const a = store(dir)
+    const id = a.createSession({ name: 'live' }).id
+    const b = store(dir) // a second process (CLI) opening the same store while this one records
+    expect(b.getSession(id).status).toBe('running')
+  })
+})

@@ -1,0 +1,61 @@
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+
+export const repoRoot = resolve(__dirname, '..', '..')
+export const sharedData = process.env.MUTESCOPE_SHARED_DATA ?? resolve(repoRoot, '..', 'shared', 'data')
+export const cliPath = join(repoRoot, 'bin', 'mutescope.cjs')
+
+export function tempDir(prefix = 'mutescope-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix))
+}
+
+export interface CliResult {
+  status: number | null
+  stdout: string
+  stderr: string
+}
+
+/** Runs the built `mutescope` CLI synchronously with its own data directory. */
+export function runCli(
+  args: string[],
+  opts: { dataDir: string; input?: string | Buffer; env?: NodeJS.ProcessEnv; timeoutMs?: number },
+): CliResult {
+  const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [cliPath, ...args], {
+    encoding: 'utf8',
+    input: opts.input,
+    timeout: opts.timeoutMs ?? 60_000,
+    env: { ...process.env, MUTESCOPE_DATA_DIR: opts.dataDir, ...opts.env },
+  })
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+/** Starts `mutescope serve` and resolves with its URL once it prints it. */
+export function startServe(dataDir: string, env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, [cliPath, 'serve', '--port', '0'], {
+    env: { ...process.env, MUTESCOPE_DATA_DIR: dataDir, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stderr = ''
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+  const url = new Promise<string>((resolveUrl, reject) => {
+    let out = ''
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString()
+      const m = /MuteScope listening on (http:\/\/\S+)/.exec(out)
+      if (m) resolveUrl(m[1])
+    })
+    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)))
+  })
+  return {
+    child,
+    url,
+    stop: () =>
+      new Promise<void>((done) => {
+        if (child.exitCode !== null) return done()
+        child.once('exit', () => done())
+        child.kill('SIGTERM')
+      }),
+  }
+}
