@@ -1,0 +1,148 @@
+import { type Compression, decompress, sniffCompression } from './codec'
+import type { DecodeLimits } from './limits'
+import { Malformed } from './problem'
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
+
+const base64Text = /^(?:[A-Za-z0-9+/]+={0,2}|[A-Za-z0-9_-]+={0,2})$/
+/** Shorter strings are ids, flags and words far more often than encoded documents. */
+const minEncodedLength = 24
+
+/** Parses JSON text, refusing structures deeper than the limit (they would overflow later walks). */
+export function parseJson(text: string, limits: DecodeLimits): Json {
+  checkDepth(text, limits.maxJsonDepth)
+  try {
+    return JSON.parse(text) as Json
+  } catch (err) {
+    throw new Malformed('json', `invalid JSON: ${(err as Error).message}`)
+  }
+}
+
+function checkDepth(text: string, max: number): void {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c) i++
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) inString = true
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) throw new Malformed('limit', `JSON nested deeper than ${max} levels; skipped`)
+    } else if (c === 0x7d || c === 0x5d) depth--
+  }
+}
+
+/**
+ * Replaces every string that holds an encoded document (base64 or base64url of gzip, zlib, raw deflate or
+ * JSON, or JSON text itself) by the decoded document, recursively up to `maxNestingDepth` encodings deep.
+ * Strings that merely look encoded are left as they are; a string whose compression header is valid but
+ * whose data is not (or expands past the limits) is reported through `problems` and also left as it is.
+ */
+export function expandNested(value: Json, limits: DecodeLimits, problems: Malformed[]): Json {
+  const budget = { bytes: limits.maxDecodedBytes }
+  return walk(value, 0, limits, budget, problems)
+}
+
+function walk(
+  value: Json,
+  depth: number,
+  limits: DecodeLimits,
+  budget: { bytes: number },
+  problems: Malformed[],
+): Json {
+  if (typeof value === 'string')
+    return depth < limits.maxNestingDepth ? expandString(value, depth, limits, budget, problems) : value
+  if (Array.isArray(value)) return value.map((v) => walk(v, depth, limits, budget, problems))
+  if (value !== null && typeof value === 'object') {
+    const out: { [key: string]: Json } = {}
+    for (const [k, v] of Object.entries(value)) out[k] = walk(v, depth, limits, budget, problems)
+    return out
+  }
+  return value
+}
+
+function expandString(
+  s: string,
+  depth: number,
+  limits: DecodeLimits,
+  budget: { bytes: number },
+  problems: Malformed[],
+): Json {
+  const decoded = decodeString(s, limits, budget, problems)
+  return decoded === undefined ? s : walk(decoded, depth + 1, limits, budget, problems)
+}
+
+/** The document inside `s`, or undefined when `s` is just a string. */
+function decodeString(
+  s: string,
+  limits: DecodeLimits,
+  budget: { bytes: number },
+  problems: Malformed[],
+): Json | undefined {
+  const first = s.charCodeAt(0)
+  const textual = first === 0x7b || first === 0x5b
+  if (!textual && (s.length < minEncodedLength || !base64Text.test(s))) return undefined
+  const bytes = textual
+    ? undefined
+    : Buffer.from(s, s.includes('-') || s.includes('_') ? 'base64url' : 'base64')
+  const kind = bytes && sniffCompression(bytes)
+  try {
+    if (!bytes) return tryJson(s, limits)
+    if (kind) {
+      const text = inflateWithin(bytes, kind, limits, budget).toString('utf8')
+      return tryJson(text, limits) ?? text
+    }
+    if (bytes[0] === 0x7b || bytes[0] === 0x5b) return tryJson(bytes.toString('utf8'), limits)
+    return guessRawDeflate(bytes, limits, budget)
+  } catch (err) {
+    if (!(err instanceof Malformed)) throw err
+    // A failed guess (raw deflate, or a zlib header that was chance) means the string was not encoded;
+    // a bad gzip stream (three magic bytes) is worth telling.
+    if (kind === 'gzip' || err.stage === 'limit')
+      problems.push(new Malformed('nested', `encoded string: ${err.message}`))
+    return undefined
+  }
+}
+
+function inflateWithin(
+  bytes: Buffer,
+  kind: Compression,
+  limits: DecodeLimits,
+  budget: { bytes: number },
+): Buffer {
+  if (budget.bytes <= 0)
+    throw new Malformed('limit', `message decodes to more than ${limits.maxDecodedBytes} bytes`)
+  const out = decompress(bytes, kind, { ...limits, maxDecodedBytes: budget.bytes })
+  budget.bytes -= out.length
+  return out
+}
+
+/**
+ * Raw deflate has no header to recognise, so it is only a guess: most such strings are ids or tokens.
+ * A failed guess is not a problem, and only a JSON result is trusted.
+ */
+function guessRawDeflate(bytes: Buffer, limits: DecodeLimits, budget: { bytes: number }): Json | undefined {
+  // BTYPE 11 is reserved: such data is not deflate, and zlib need not be asked (or throw).
+  if ((bytes[0] & 0x06) === 0x06) return undefined
+  let inflated: Buffer
+  try {
+    inflated = inflateWithin(bytes, 'deflate-raw', limits, budget)
+  } catch (err) {
+    if (err instanceof Malformed && err.stage === 'limit') throw err
+    return undefined
+  }
+  const first = inflated[0]
+  return first === 0x7b || first === 0x5b ? tryJson(inflated.toString('utf8'), limits) : undefined
+}
+
+function tryJson(text: string, limits: DecodeLimits): Json | undefined {
+  const t = text.trimStart()
+  if (t[0] !== '{' && t[0] !== '[') return undefined
+  try {
+    return parseJson(text, limits)
+  } catch (err) {
+    if (err instanceof Malformed && err.stage === 'limit') throw err
+    return undefined
+  }
+}
