@@ -24,7 +24,10 @@ function run(cmd, args) {
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig))
 }
 
-const built = existsSync('out/renderer/index.html') && existsSync('out/cli/mutescope.cjs') && existsSync('out/main/index.js')
+const built =
+  existsSync('out/renderer/index.html') &&
+  existsSync('out/cli/mutescope.cjs') &&
+  existsSync('out/main/index.js')
 if (!built) {
   const build = spawnSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' })
   if (build.status !== 0) process.exit(build.status ?? 1)
@@ -33,6 +36,8 @@ if (!built) {
 const bin = electronBinary()
 if (bin) run(bin, ['.'])
 else {
-  console.log('Electron is not installed on this machine (its binary could not be downloaded); starting web mode instead.')
+  console.log(
+    'Electron is not installed on this machine (its binary could not be downloaded); starting web mode instead.',
+  )
   run(process.execPath, ['bin/mutescope.cjs', 'serve', ...process.argv.slice(2)])
 }

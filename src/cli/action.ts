@@ -24,7 +24,8 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | 
 export function positiveInt(name: string) {
   return (value: string): number => {
     const n = Number(value)
-    if (!Number.isInteger(n) || n <= 0) throw new UserError(`${name} must be a positive whole number, got "${value}"`)
+    if (!Number.isInteger(n) || n <= 0)
+      throw new UserError(`${name} must be a positive whole number, got "${value}"`)
     return n
   }
 }
@@ -33,7 +34,8 @@ export function positiveInt(name: string) {
 export function finiteNumber(name: string) {
   return (value: string): number => {
     const n = Number(value)
-    if (value.trim() === '' || !Number.isFinite(n)) throw new UserError(`${name} must be a number, got "${value}"`)
+    if (value.trim() === '' || !Number.isFinite(n))
+      throw new UserError(`${name} must be a number, got "${value}"`)
     return n
   }
 }

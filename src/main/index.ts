@@ -25,6 +25,8 @@ function createWindow(app: App): void {
       webviewTag: false,
       navigateOnDragDrop: false,
       spellcheck: false,
+      // Middle-click must not open links in new windows.
+      disableBlinkFeatures: 'Auxclick',
     },
   })
   forwardEvents(app, win.webContents)

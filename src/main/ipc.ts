@@ -25,7 +25,8 @@ export function registerIpc(app: App): void {
 /** Forwards every core event to the given window. */
 export function forwardEvents(app: App, contents: WebContents): () => void {
   const unsubscribe = app.events.subscribe((name, payload) => {
-    if (!contents.isDestroyed() && (eventNames as string[]).includes(name)) contents.send(ipcEventChannel(name), payload)
+    if (!contents.isDestroyed() && (eventNames as string[]).includes(name))
+      contents.send(ipcEventChannel(name), payload)
   })
   contents.once('destroyed', unsubscribe)
   return unsubscribe

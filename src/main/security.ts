@@ -1,4 +1,4 @@
-import { app, session, shell, type WebContents } from 'electron'
+import { app, session, type WebContents } from 'electron'
 import { APP_ORIGIN } from './ipc'
 
 /** Electron's security checklist, applied once for every web contents the app ever creates. */
@@ -19,9 +19,6 @@ function lockDown(contents: WebContents): void {
     if (!url.startsWith(`${APP_ORIGIN}/`)) event.preventDefault()
   })
   contents.on('will-attach-webview', (event) => event.preventDefault())
-  contents.setWindowOpenHandler(({ url }) => {
-    // Documentation links open in the user's browser; nothing opens inside the app.
-    if (url.startsWith('https://')) void shell.openExternal(url)
-    return { action: 'deny' }
-  })
+  // Nothing opens a new window, and nothing is handed to the OS to open: captured data stays in the app.
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }))
 }

@@ -1,5 +1,12 @@
 import { contextBridge, ipcRenderer } from 'electron'
-import { eventNames, ipcChannel, ipcEventChannel, requestNames, subscribeName, type Reply } from '../shared/contract'
+import {
+  eventNames,
+  ipcChannel,
+  ipcEventChannel,
+  requestNames,
+  subscribeName,
+  type Reply,
+} from '../shared/contract'
 
 /**
  * window.mutescope: one method per contract request and one subscribe per event stream, nothing generic, so

@@ -33,14 +33,24 @@ function createWebSocketApi(): MuteScopeApi {
       const ws = new WebSocket(url)
       ws.onopen = () => resolve(ws)
       ws.onerror = () =>
-        reject(new Error('cannot reach the MuteScope server; is "mutescope serve" still running? Open the URL it printed.'))
+        reject(
+          new Error(
+            'cannot reach the MuteScope server; is "mutescope serve" still running? Open the URL it printed.',
+          ),
+        )
       ws.onclose = () => {
         socket = undefined
-        for (const p of pending.values()) p.reject(new Error('the connection to the MuteScope server was lost'))
+        for (const p of pending.values())
+          p.reject(new Error('the connection to the MuteScope server was lost'))
         pending.clear()
       }
       ws.onmessage = (m) => {
-        const msg = JSON.parse(String(m.data)) as { id?: number; reply?: Reply; event?: EventName; payload?: unknown }
+        const msg = JSON.parse(String(m.data)) as {
+          id?: number
+          reply?: Reply
+          event?: EventName
+          payload?: unknown
+        }
         if (msg.event) for (const l of listeners.get(msg.event) ?? []) l(msg.payload)
         else if (typeof msg.id === 'number' && msg.reply) {
           const p = pending.get(msg.id)

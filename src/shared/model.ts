@@ -87,6 +87,7 @@ export const levelWindow = z.object({
 })
 export type LevelWindow = z.infer<typeof levelWindow>
 
+/** Leq over the one second that starts at t (same weighting and calibration as the session's windows). */
 export const levelSecond = z.object({ t: z.number(), level: z.number().nullable() })
 export type LevelSecond = z.infer<typeof levelSecond>
 

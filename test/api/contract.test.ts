@@ -52,7 +52,10 @@ describe('the API contract', () => {
   })
 
   it('refuses unknown methods and unknown fields', async () => {
-    expect(await app.dispatch('constructor', {})).toMatchObject({ ok: false, error: { code: 'unknown_method' } })
+    expect(await app.dispatch('constructor', {})).toMatchObject({
+      ok: false,
+      error: { code: 'unknown_method' },
+    })
     expect(await app.dispatch('listSessions', { search: '', extra: 1 })).toMatchObject({
       ok: false,
       error: { code: 'invalid_payload' },

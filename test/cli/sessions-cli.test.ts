@@ -8,7 +8,9 @@ function seeded(): { dataDir: string; id: number } {
   const dataDir = tempDir()
   const store = SessionStore.open({ dir: dataDir })
   const id = store.createSession({ name: 'cli session', targetApp: 'Webex' }).id
-  store.appendTelemetry(id, [{ t: 1, host: 'h', path: '/metric/v1', conn: 'c', fields: { audioMeanGain: 7 } }])
+  store.appendTelemetry(id, [
+    { t: 1, host: 'h', path: '/metric/v1', conn: 'c', fields: { audioMeanGain: 7 } },
+  ])
   store.finishSession(id, 'completed')
   store.close()
   return { dataDir, id }
@@ -19,7 +21,9 @@ describe('mutescope sessions', () => {
     const { dataDir, id } = seeded()
     const list = runCli(['sessions', 'list', '--json'], { dataDir })
     expect(list.status).toBe(0)
-    expect(JSON.parse(list.stdout)).toMatchObject([{ id, name: 'cli session', status: 'completed', telemetryCount: 1 }])
+    expect(JSON.parse(list.stdout)).toMatchObject([
+      { id, name: 'cli session', status: 'completed', telemetryCount: 1 },
+    ])
 
     const show = runCli(['sessions', 'show', String(id), '--json'], { dataDir })
     expect(JSON.parse(show.stdout)).toMatchObject({ id, targetApp: 'Webex', telemetry: 1 })
@@ -31,7 +35,9 @@ describe('mutescope sessions', () => {
     expect(imported.status).toBe(0)
     expect(JSON.parse(imported.stdout)).toMatchObject({ name: 'cli session', status: 'completed' })
 
-    expect(JSON.parse(runCli(['sessions', 'delete', String(id), '--json'], { dataDir }).stdout)).toEqual({ deleted: id })
+    expect(JSON.parse(runCli(['sessions', 'delete', String(id), '--json'], { dataDir }).stdout)).toEqual({
+      deleted: id,
+    })
     expect(JSON.parse(runCli(['sessions', 'list', '--json'], { dataDir }).stdout)).toEqual([])
   })
 

@@ -59,7 +59,10 @@ describe('Sessions page in Chromium (web mode)', () => {
     const server = startServe(tempDir())
     const page = await browser.newPage()
     await page.goto((await server.url).replace(/token=.*/, 'token=wrong') + '#/sessions')
-    await page.getByRole('alert').getByText(/cannot reach the MuteScope server/).waitFor()
+    await page
+      .getByRole('alert')
+      .getByText(/cannot reach the MuteScope server/)
+      .waitFor()
     await page.close()
     await server.stop()
   })

@@ -11,7 +11,16 @@ setInterval(() => {
   for (let i = 0; i < 50; i++) {
     const t = Date.now()
     writer.addTelemetry({ t, host: 'h', path: '/metric/v1', conn: 'c1', fields: { audioMeanGain: batch } })
-    writer.addCapture({ t, conn: 'c1', fn: 'SSL_write', module: 'node', dir: 'out', peer: null, thread: 1, data: new Uint8Array([batch & 255, i]) })
+    writer.addCapture({
+      t,
+      conn: 'c1',
+      fn: 'SSL_write',
+      module: 'node',
+      dir: 'out',
+      peer: null,
+      thread: 1,
+      data: new Uint8Array([batch & 255, i]),
+    })
   }
   writer.flush()
   batch++

@@ -35,11 +35,26 @@ describe('SessionStore', () => {
 
   it('creates, lists, searches, edits, finishes and deletes sessions with all their rows', () => {
     const s = store()
-    const a = s.createSession({ name: 'Friends S01', targetApp: 'Webex', distanceCm: 25, episodes: ['f.mp4'] })
+    const a = s.createSession({
+      name: 'Friends S01',
+      targetApp: 'Webex',
+      distanceCm: 25,
+      episodes: ['f.mp4'],
+    })
     const b = s.createSession({ name: 'Office', targetApp: 'Zoom', activity: 'talking' })
     s.appendTelemetry(a.id, [{ t: 1, host: 'h', path: '/p', conn: 'c', fields: { audioMeanGain: 10 } }])
     s.appendLevelWindows(a.id, [
-      { startT: 0, endT: 60_000, weighting: 'A', leq: -30, lmax: -20, lmin: -40, peak: -3, powerDb: 30, episode: 'f.mp4' },
+      {
+        startT: 0,
+        endT: 60_000,
+        weighting: 'A',
+        leq: -30,
+        lmax: -20,
+        lmin: -40,
+        peak: -3,
+        powerDb: 30,
+        episode: 'f.mp4',
+      },
     ])
     s.appendLevelSeconds(a.id, [{ t: 0, level: -31 }])
     s.appendEvents(a.id, [{ t: 2, kind: 'attach', detail: { pid: 4 } }])
@@ -68,7 +83,16 @@ describe('SessionStore', () => {
     const id = s.createSession({}).id
     const w = new SessionWriter(s, id, 10_000, 3)
     w.addEvent('attach', { pid: 1 })
-    w.addCapture({ t: 1, conn: 'c', fn: 'SSL_write', module: 'm', dir: 'out', peer: '1.2.3.4:443', thread: 7, data: new Uint8Array([1, 2]) })
+    w.addCapture({
+      t: 1,
+      conn: 'c',
+      fn: 'SSL_write',
+      module: 'm',
+      dir: 'out',
+      peer: '1.2.3.4:443',
+      thread: 7,
+      data: new Uint8Array([1, 2]),
+    })
     expect(s.events(id)).toEqual([])
     w.addLevelSecond({ t: 1000, level: -20 }) // third row reaches maxRows: flushed together
     expect(s.events(id)).toHaveLength(1)
@@ -79,7 +103,18 @@ describe('SessionStore', () => {
   it('round-trips a session through an export bundle and rejects foreign files', () => {
     const s = store()
     const id = s.createSession({ name: 'exp', notes: 'n' }).id
-    s.appendCaptures(id, [{ t: 5, conn: 'c', fn: 'SSL_write', module: 'm', dir: 'out', peer: null, thread: null, data: new Uint8Array([0, 255]) }])
+    s.appendCaptures(id, [
+      {
+        t: 5,
+        conn: 'c',
+        fn: 'SSL_write',
+        module: 'm',
+        dir: 'out',
+        peer: null,
+        thread: null,
+        data: new Uint8Array([0, 255]),
+      },
+    ])
     s.appendTelemetry(id, [{ t: 6, host: null, path: null, conn: null, fields: { audioMinGain: 3 } }])
     s.finishSession(id, 'completed')
     const other = store()

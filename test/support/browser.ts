@@ -10,6 +10,13 @@ export function launchChromium(): Promise<Browser> {
   mkdirSync(artifactsDir, { recursive: true })
   return chromium.launch({
     executablePath: process.env.MUTESCOPE_CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
   })
 }

@@ -47,8 +47,12 @@ describe('web mode server', () => {
   it('refuses a WebSocket without the token, with a wrong token, from another origin or host', async () => {
     await expect(connect('')).rejects.toThrow('HTTP 401')
     await expect(connect('?token=wrong')).rejects.toThrow('HTTP 401')
-    await expect(connect(`?token=${server.token}`, { origin: 'https://evil.example' })).rejects.toThrow('HTTP 403')
-    await expect(connect(`?token=${server.token}`, { host: `evil.example:${server.port}` })).rejects.toThrow('HTTP 403')
+    await expect(connect(`?token=${server.token}`, { origin: 'https://evil.example' })).rejects.toThrow(
+      'HTTP 403',
+    )
+    await expect(connect(`?token=${server.token}`, { host: `evil.example:${server.port}` })).rejects.toThrow(
+      'HTTP 403',
+    )
   })
 
   it('serves the UI with a strict CSP and refuses DNS-rebound hosts', async () => {
@@ -70,10 +74,16 @@ describe('web mode server', () => {
     expect(created).toMatchObject({ ok: true, result: { name: 'over ws', status: 'running' } })
     expect(await call(ws, 3, 'deleteSession', { id: 'x' })).toMatchObject({
       ok: false,
-      error: { code: 'invalid_payload', message: expect.stringContaining('invalid payload for deleteSession') },
+      error: {
+        code: 'invalid_payload',
+        message: expect.stringContaining('invalid payload for deleteSession'),
+      },
     })
     await new Promise((r) => setTimeout(r, 50))
-    expect(events).toContainEqual({ event: 'sessionsChanged', payload: { id: created.result.id, change: 'created' } })
+    expect(events).toContainEqual({
+      event: 'sessionsChanged',
+      payload: { id: created.result.id, change: 'created' },
+    })
     ws.close()
   })
 

@@ -31,7 +31,9 @@ function describe(s: Session): string {
 }
 
 export function registerSessions(program: Command): void {
-  const sessions = program.command('sessions').description('list, show, delete, export and import stored sessions')
+  const sessions = program
+    .command('sessions')
+    .description('list, show, delete, export and import stored sessions')
   const id = positiveInt('session id')
 
   sessions
@@ -56,7 +58,11 @@ export function registerSessions(program: Command): void {
       action((raw: string, opts: { json?: boolean }) => {
         const detail = withStore((s) => {
           const session = s.getSession(id(raw))
-          return { ...session, telemetry: s.telemetry(session.id).length, windows: s.levelWindows(session.id).length }
+          return {
+            ...session,
+            telemetry: s.telemetry(session.id).length,
+            windows: s.levelWindows(session.id).length,
+          }
         })
         if (opts.json) printJsonLine(detail)
         else process.stdout.write(describe(detail as Session) + '\n')

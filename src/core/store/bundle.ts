@@ -56,14 +56,18 @@ function parseBundle(bytes: Buffer): z.infer<typeof bundleSchema> {
   try {
     json = JSON.parse(text)
   } catch {
-    throw new UserError('the file is not a MuteScope session bundle (not JSON); use a file made by "sessions export"')
+    throw new UserError(
+      'the file is not a MuteScope session bundle (not JSON); use a file made by "sessions export"',
+    )
   }
   if ((json as { format?: unknown })?.format !== FORMAT) {
     throw new UserError('the file is not a MuteScope session bundle; use a file made by "sessions export"')
   }
   const parsed = bundleSchema.safeParse(json)
   if (!parsed.success) {
-    throw new UserError(`the session bundle is damaged or from an unsupported version: ${z.prettifyError(parsed.error)}`)
+    throw new UserError(
+      `the session bundle is damaged or from an unsupported version: ${z.prettifyError(parsed.error)}`,
+    )
   }
   return parsed.data
 }
@@ -84,7 +88,9 @@ export function importBundle(store: SessionStore, bytes: Buffer) {
     store.appendEvents(created.id, b.events)
     const finished = status === 'running' ? 'interrupted' : status
     store.db
-      .prepare(`UPDATE sessions SET status = ?, status_reason = ?, ended_at = ?, owner_pid = NULL WHERE id = ?`)
+      .prepare(
+        `UPDATE sessions SET status = ?, status_reason = ?, ended_at = ?, owner_pid = NULL WHERE id = ?`,
+      )
       .run(finished, statusReason, endedAt, created.id)
     return store.getSession(created.id)
   })()

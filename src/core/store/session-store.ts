@@ -128,9 +128,10 @@ export class SessionStore {
 
   /** Sessions left "running" by a process that no longer exists become "interrupted"; their rows stay. */
   recoverCrashed(): number[] {
-    const running = this.db
-      .prepare(`SELECT id, owner_pid FROM sessions WHERE status = 'running'`)
-      .all() as { id: number; owner_pid: number | null }[]
+    const running = this.db.prepare(`SELECT id, owner_pid FROM sessions WHERE status = 'running'`).all() as {
+      id: number
+      owner_pid: number | null
+    }[]
     const dead = running.filter((r) => r.owner_pid !== process.pid && !isAlive(r.owner_pid)).map((r) => r.id)
     const mark = this.db.prepare(
       `UPDATE sessions SET status = 'interrupted', status_reason = ?,
@@ -156,10 +157,16 @@ export class SessionStore {
     return this.getSession(Number(info.lastInsertRowid))
   }
 
-  finishSession(id: number, status: Exclude<SessionStatus, 'running'>, reason: string | null = null): Session {
+  finishSession(
+    id: number,
+    status: Exclude<SessionStatus, 'running'>,
+    reason: string | null = null,
+  ): Session {
     this.getSession(id)
     this.db
-      .prepare(`UPDATE sessions SET status = ?, status_reason = ?, ended_at = ?, owner_pid = NULL WHERE id = ?`)
+      .prepare(
+        `UPDATE sessions SET status = ?, status_reason = ?, ended_at = ?, owner_pid = NULL WHERE id = ?`,
+      )
       .run(status, reason, Date.now(), id)
     return this.getSession(id)
   }
@@ -183,7 +190,11 @@ export class SessionStore {
 
   getSession(id: number): Session {
     const s = this.findSession(id)
-    if (!s) throw new UserError(`no session with id ${id}; run "mutescope sessions list" to see the ids`, 'not_found')
+    if (!s)
+      throw new UserError(
+        `no session with id ${id}; run "mutescope sessions list" to see the ids`,
+        'not_found',
+      )
     return s
   }
 
@@ -245,7 +256,18 @@ export class SessionStore {
     )
     this.db.transaction(() => {
       for (const w of windows)
-        stmt.run(sessionId, w.startT, w.endT, w.weighting, w.leq, w.lmax, w.lmin, w.peak, w.powerDb, w.episode)
+        stmt.run(
+          sessionId,
+          w.startT,
+          w.endT,
+          w.weighting,
+          w.leq,
+          w.lmax,
+          w.lmin,
+          w.peak,
+          w.powerDb,
+          w.episode,
+        )
     })()
   }
 

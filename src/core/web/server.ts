@@ -9,9 +9,17 @@ import { z } from 'zod'
 import type { App } from '../app'
 import { UserError } from '../errors'
 import { outPath } from '../paths'
-import { contentSecurityPolicy, hostHeaderAllowed, isLoopbackHost, originAllowed, tokenMatches } from './security'
+import {
+  contentSecurityPolicy,
+  hostHeaderAllowed,
+  isLoopbackHost,
+  originAllowed,
+  tokenMatches,
+} from './security'
 
-const clientMessage = z.object({ id: z.number().int(), method: z.string().max(100), params: z.unknown() }).strict()
+const clientMessage = z
+  .object({ id: z.number().int(), method: z.string().max(100), params: z.unknown() })
+  .strict()
 
 export interface WebServer {
   url: string
@@ -42,7 +50,9 @@ export async function startWebServer(app: App, opts: ServeOptions = {}): Promise
   }
   const staticDir = opts.staticDir ?? outPath('renderer')
   if (!existsSync(staticDir)) {
-    throw new UserError(`the user interface is not built (${staticDir} is missing); run "npm run build" first`)
+    throw new UserError(
+      `the user interface is not built (${staticDir} is missing); run "npm run build" first`,
+    )
   }
   const token = randomBytes(24).toString('base64url')
   const assets = sirv(staticDir, { single: true, dev: false, etag: true })
@@ -77,7 +87,8 @@ export async function startWebServer(app: App, opts: ServeOptions = {}): Promise
     server.once('error', reject)
     server.listen(opts.port ?? 0, host, () => resolve())
   }).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'EADDRINUSE') throw new UserError(`port ${opts.port} is in use; pick another with --port or use --port 0`)
+    if (err.code === 'EADDRINUSE')
+      throw new UserError(`port ${opts.port} is in use; pick another with --port or use --port 0`)
     throw err
   })
   port = (server.address() as AddressInfo).port
@@ -106,7 +117,12 @@ function serveClient(app: App, ws: WebSocket): void {
     try {
       msg = clientMessage.parse(JSON.parse(raw.toString()))
     } catch {
-      ws.send(JSON.stringify({ id: null, reply: { ok: false, error: { message: 'malformed message', code: 'invalid_message' } } }))
+      ws.send(
+        JSON.stringify({
+          id: null,
+          reply: { ok: false, error: { message: 'malformed message', code: 'invalid_message' } },
+        }),
+      )
       return
     }
     const reply = await app.dispatch(msg.method, msg.params)

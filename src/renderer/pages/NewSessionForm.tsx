@@ -3,7 +3,13 @@ import { api } from '../api'
 import { ErrorState } from '../components/Status'
 
 /** Records a session by hand: metadata for an experiment run outside MuteScope, to compare with later. */
-export function NewSessionForm({ onCreated, onCancel }: { onCreated: (id: number) => void; onCancel: () => void }) {
+export function NewSessionForm({
+  onCreated,
+  onCancel,
+}: {
+  onCreated: (id: number) => void
+  onCancel: () => void
+}) {
   const [name, setName] = useState('')
   const [targetApp, setTargetApp] = useState('')
   const [activity, setActivity] = useState('')
@@ -27,7 +33,12 @@ export function NewSessionForm({ onCreated, onCancel }: { onCreated: (id: number
         Name <input value={name} onChange={(e) => setName(e.target.value)} required autoFocus />
       </label>
       <label>
-        App <input value={targetApp} onChange={(e) => setTargetApp(e.target.value)} placeholder="e.g. Webex 41.12" />
+        App{' '}
+        <input
+          value={targetApp}
+          onChange={(e) => setTargetApp(e.target.value)}
+          placeholder="e.g. Webex 41.12"
+        />
       </label>
       <label>
         Activity label <input value={activity} onChange={(e) => setActivity(e.target.value)} />

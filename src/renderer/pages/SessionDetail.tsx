@@ -10,7 +10,10 @@ export function SessionDetail({ id, onClose }: { id: number; onClose: () => void
   const [detail, reload] = useRequest(() => api.getSession({ id }), [id])
   const [confirming, setConfirming] = useState(false)
   const [error, setError] = useState<string | null>(null)
-  useEffect(() => api.onSessionsChanged((e) => e.id === id && e.change !== 'deleted' && reload()), [id, reload])
+  useEffect(
+    () => api.onSessionsChanged((e) => e.id === id && e.change !== 'deleted' && reload()),
+    [id, reload],
+  )
 
   async function remove() {
     setConfirming(false)
@@ -81,8 +84,8 @@ function Overview({ detail }: { detail: Detail }) {
         <dd>{s.endedAt ? new Date(s.endedAt).toLocaleString() : '—'}</dd>
         <dt>Records</dt>
         <dd>
-          {detail.telemetry.length} telemetry · {detail.levelWindows.length} level windows · {detail.captureCount}{' '}
-          captures
+          {detail.telemetry.length} telemetry · {detail.levelWindows.length} level windows ·{' '}
+          {detail.captureCount} captures
         </dd>
         <dt>Episodes</dt>
         <dd>{s.episodes.join(', ') || '—'}</dd>
@@ -149,7 +152,11 @@ function MetaEditor({ detail }: { detail: Detail }) {
       </label>
       <label className="wide">
         Notes
-        <textarea rows={4} value={draft.notes} onChange={(e) => setDraft({ ...draft, notes: e.target.value })} />
+        <textarea
+          rows={4}
+          value={draft.notes}
+          onChange={(e) => setDraft({ ...draft, notes: e.target.value })}
+        />
       </label>
       <div className="row end wide">
         <span role="status">{state}</span>

@@ -84,7 +84,9 @@ function SessionList({ onOpen }: { onOpen: (id: number) => void }) {
           )}
         </Empty>
       )}
-      {list.state === 'ready' && list.data.length > 0 && <SessionTable sessions={list.data} onOpen={onOpen} />}
+      {list.state === 'ready' && list.data.length > 0 && (
+        <SessionTable sessions={list.data} onOpen={onOpen} />
+      )}
     </section>
   )
 }

@@ -16,4 +16,5 @@ export function request<I extends z.ZodType, O extends z.ZodType>(
 }
 
 /** The envelope every transport carries back, so errors arrive as plain messages, not transport noise. */
-export type Reply<T = unknown> = { ok: true; result: T } | { ok: false; error: { message: string; code: string } }
+export type Reply<T = unknown> =
+  { ok: true; result: T } | { ok: false; error: { message: string; code: string } }

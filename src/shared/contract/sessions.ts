@@ -39,12 +39,12 @@ export const sessionsRequests = {
     z.object({ id: z.number().int().positive(), patch: sessionMeta.partial().strict() }).strict(),
     session,
   ),
-  finishSession: request(
-    'Marks a running session completed',
+  finishSession: request('Marks a running session completed', sessionId, session),
+  deleteSession: request(
+    'Deletes a session and all its rows',
     sessionId,
-    session,
+    z.object({ deleted: z.number().int() }),
   ),
-  deleteSession: request('Deletes a session and all its rows', sessionId, z.object({ deleted: z.number().int() })),
   exportSession: request(
     'A whole session as a portable bundle (base64 of gzip JSON) for "sessions import"',
     sessionId,
