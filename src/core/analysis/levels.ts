@@ -1,0 +1,97 @@
+import type { LevelSecond, LevelWindow } from '../../shared/model'
+
+type Weighting = LevelWindow['weighting']
+
+interface Segment {
+  start: number
+  end: number
+  level: number
+}
+
+const SECOND_MS = 1000
+
+/** Start-sorted, non-empty segments whose level is known; a null level means "not measured", not silence. */
+function segments<T>(rows: readonly T[], toSegment: (row: T) => Segment | null): Segment[] {
+  const out: Segment[] = []
+  for (const row of rows) {
+    const s = toSegment(row)
+    if (s && s.end > s.start && Number.isFinite(s.level)) out.push(s)
+  }
+  return out.sort((a, b) => a.start - b.start)
+}
+
+/** Index of the first segment that ends after t (segments are start-sorted and do not overlap). */
+function firstEndingAfter(segs: readonly Segment[], t: number): number {
+  let lo = 0
+  let hi = segs.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (segs[mid].end <= t) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/**
+ * The played audio's levels on the wall clock, answering "what was the level over [from, to)" for any span.
+ * LAeq is the energy mean of the one-second Leq values weighted by how much of each second lies in the span
+ * (the windows' Leq when a session has no one-second series); LAFmax is the largest Fast maximum of the
+ * windows lying mostly inside the span, the finest Fast maxima the store keeps.
+ */
+export class LevelTimeline {
+  readonly weighting: Weighting
+  private readonly leqSegments: Segment[]
+  private readonly maxSegments: Segment[]
+
+  constructor(seconds: readonly LevelSecond[], windows: readonly LevelWindow[]) {
+    // One session plays at one weighting; if windows of several were stored, A is what the paper used.
+    const weightings = new Set(windows.map((w) => w.weighting))
+    this.weighting = weightings.has('A') || weightings.size === 0 ? 'A' : [...weightings][0]
+    const ours = windows.filter((w) => w.weighting === this.weighting)
+    this.leqSegments =
+      seconds.length > 0
+        ? segments(seconds, (s) =>
+            s.level === null ? null : { start: s.t, end: s.t + SECOND_MS, level: s.level },
+          )
+        : segments(ours, (w) => (w.leq === null ? null : { start: w.startT, end: w.endT, level: w.leq }))
+    this.maxSegments = segments(ours, (w) =>
+      w.lmax === null ? null : { start: w.startT, end: w.endT, level: w.lmax },
+    )
+  }
+
+  get isEmpty(): boolean {
+    return this.leqSegments.length === 0
+  }
+
+  /** Wall-clock time of the first measured level, or null. */
+  get firstT(): number | null {
+    return this.leqSegments[0]?.start ?? null
+  }
+
+  /** Energy-mean level over [from, to), or null when less than minCoverage of the span was measured. */
+  leq(from: number, to: number, minCoverage: number): number | null {
+    let energy = 0
+    let covered = 0
+    for (let i = firstEndingAfter(this.leqSegments, from); i < this.leqSegments.length; i++) {
+      const s = this.leqSegments[i]
+      if (s.start >= to) break
+      const overlap = Math.min(s.end, to) - Math.max(s.start, from)
+      energy += overlap * 10 ** (s.level / 10)
+      covered += overlap
+    }
+    if (covered === 0 || covered < minCoverage * (to - from)) return null
+    return 10 * Math.log10(energy / covered)
+  }
+
+  /** Largest Fast maximum among the windows with at least half of their length inside [from, to). */
+  lmax(from: number, to: number): number | null {
+    let best: number | null = null
+    for (let i = firstEndingAfter(this.maxSegments, from); i < this.maxSegments.length; i++) {
+      const s = this.maxSegments[i]
+      if (s.start >= to) break
+      const overlap = Math.min(s.end, to) - Math.max(s.start, from)
+      if (2 * overlap >= s.end - s.start && (best === null || s.level > best)) best = s.level
+    }
+    return best
+  }
+}

@@ -1,0 +1,140 @@
+import { z } from 'zod'
+import { levelSecond } from '../model'
+import { request } from './define'
+
+const seconds = z.number().finite().min(-86_400).max(86_400)
+
+export const alignMethod = z.enum(['aligned', 'fixed'])
+export type AlignMethod = z.infer<typeof alignMethod>
+
+/** How telemetry records are paired with the played audio's levels. */
+export const alignOptions = z
+  .object({
+    method: alignMethod.default('aligned'),
+    offsetS: seconds.default(0),
+    lagS: seconds.default(0),
+    bestLag: z.boolean().default(false),
+    /** Best-lag search: ±this many seconds around lagS; by default one telemetry interval. */
+    lagRangeS: z.number().positive().max(86_400).optional(),
+    lagStepS: z.number().positive().max(3600).default(1),
+    /** Overrides the session's profile interval (needed when the session has none and it cannot be inferred). */
+    intervalS: z.number().positive().max(86_400).optional(),
+    minCoverage: z.number().min(0).max(1).default(0.9),
+  })
+  .strict()
+export type AlignOptions = z.input<typeof alignOptions>
+
+export const alignedPair = z.object({
+  t: z.number(),
+  startT: z.number(),
+  endT: z.number(),
+  audioMinGain: z.number().nullable(),
+  audioMeanGain: z.number().nullable(),
+  audioMaxGain: z.number().nullable(),
+  laeq: z.number(),
+  lafmax: z.number().nullable(),
+})
+export type AlignedPair = z.infer<typeof alignedPair>
+
+const pearsonStat = z.object({
+  r: z.number().nullable(),
+  ci: z.tuple([z.number(), z.number()]).nullable(),
+  p: z.number().nullable(),
+  n: z.number().int(),
+})
+const spearmanStat = z.object({ rho: z.number().nullable(), p: z.number().nullable(), n: z.number().int() })
+const fitStat = z.object({
+  slope: z.number().nullable(),
+  intercept: z.number().nullable(),
+  n: z.number().int(),
+})
+/** Per gain; null where fewer than three pairs carry that gain and level. */
+const perGain = <T extends z.ZodType>(stat: T) =>
+  z.object({ min: stat.nullable(), mean: stat.nullable(), max: stat.nullable() })
+
+export const levelStats = z.object({
+  n: z.number().int(),
+  pearson: perGain(pearsonStat),
+  spearman: perGain(spearmanStat),
+  fits: perGain(fitStat),
+})
+export type LevelStats = z.infer<typeof levelStats>
+
+export const bestLag = z.object({
+  lagS: z.number(),
+  r: z.number(),
+  n: z.number().int(),
+  curve: z.array(z.object({ lagS: z.number(), r: z.number(), n: z.number().int() })),
+})
+export type BestLag = z.infer<typeof bestLag>
+
+export const analysisResult = z.object({
+  sessionId: z.number().int(),
+  alignment: z.object({
+    method: alignMethod,
+    offsetS: z.number(),
+    lagS: z.number(),
+    intervalS: z.number(),
+    playbackStartT: z.number(),
+    minCoverage: z.number(),
+    weighting: z.enum(['A', 'C', 'Z']),
+  }),
+  bestLag: bestLag.nullable(),
+  pairs: z.array(alignedPair),
+  laeq: levelStats,
+  lafmax: levelStats,
+})
+export type AnalysisResult = z.infer<typeof analysisResult>
+
+export const plotOptions = z
+  .object({
+    level: z.enum(['laeq', 'lafmax']).default('laeq'),
+    gains: z
+      .array(z.enum(['min', 'mean', 'max']))
+      .min(1)
+      .default(['min', 'mean', 'max']),
+    width: z.number().int().min(200).max(4000).default(720),
+    height: z.number().int().min(150).max(4000).default(480),
+    title: z.string().max(200).optional(),
+    /** Levels carry a calibration offset (dB SPL) rather than dB re full scale. */
+    calibrated: z.boolean().default(false),
+  })
+  .strict()
+export type PlotOptions = z.input<typeof plotOptions>
+
+const sessionRef = z.object({ id: z.number().int().positive() })
+
+export const analysisRequests = {
+  analyzeSession: request(
+    'Pairs telemetry gains with played levels and correlates them (Pearson with CI, Spearman, fit)',
+    sessionRef.extend(alignOptions.shape).strict(),
+    analysisResult,
+  ),
+  exportPlot: request(
+    'The correlation plot as SVG or PNG, or the aligned windows as CSV; text as utf8, PNG as base64',
+    sessionRef
+      .extend({
+        format: z.enum(['svg', 'png', 'csv']),
+        align: alignOptions.prefault({}),
+        plot: plotOptions.prefault({}),
+      })
+      .strict(),
+    z.object({
+      fileName: z.string(),
+      mimeType: z.string(),
+      encoding: z.enum(['utf8', 'base64']),
+      data: z.string(),
+    }),
+  ),
+  levelTrace: request(
+    'One-second levels of a session decimated to min/max per pixel column, for plotting long sessions',
+    sessionRef
+      .extend({
+        width: z.number().int().min(1).max(20_000),
+        fromT: z.number().optional(),
+        toT: z.number().optional(),
+      })
+      .strict(),
+    z.object({ total: z.number().int(), points: z.array(levelSecond) }),
+  ),
+}
