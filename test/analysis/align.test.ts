@@ -30,10 +30,12 @@ describe('LevelTimeline', () => {
     expect(levels.leq(750, 2000, 1)).toBeCloseTo(10 * Math.log10((250 * 0.1 + 1000 * 0.01) / 1250), 12)
   })
 
-  it('returns null when too little of the span was measured (a null level is a gap, not silence)', () => {
+  it('counts digital silence (null) as measured time without energy; unmeasured time lowers coverage', () => {
     const levels = new LevelTimeline(seconds, [])
-    expect(levels.leq(1000, 3000, 0.9)).toBeNull()
-    expect(levels.leq(1000, 3000, 0.5)).toBeCloseTo(-20, 12)
+    expect(levels.leq(1000, 3000, 1)).toBeCloseTo(10 * Math.log10(0.01 / 2), 12)
+    expect(levels.leq(2000, 3000, 0)).toBeNull() // all silence: minus infinity
+    expect(levels.leq(3000, 5000, 0.9)).toBeNull() // only half measured
+    expect(levels.leq(3000, 5000, 0.5)).toBeCloseTo(-30, 12)
     expect(levels.leq(5000, 9000, 0)).toBeNull()
   })
 

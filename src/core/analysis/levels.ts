@@ -5,19 +5,18 @@ type Weighting = LevelWindow['weighting']
 interface Segment {
   start: number
   end: number
-  level: number
+  /** null: digital silence (the level meter's minus infinity), measured but carrying no energy. */
+  level: number | null
 }
 
 const SECOND_MS = 1000
 
-/** Start-sorted, non-empty segments whose level is known; a null level means "not measured", not silence. */
-function segments<T>(rows: readonly T[], toSegment: (row: T) => Segment | null): Segment[] {
-  const out: Segment[] = []
-  for (const row of rows) {
-    const s = toSegment(row)
-    if (s && s.end > s.start && Number.isFinite(s.level)) out.push(s)
-  }
-  return out.sort((a, b) => a.start - b.start)
+/** Start-sorted, non-empty segments; time without a segment was not measured (nothing was played). */
+function segments<T>(rows: readonly T[], toSegment: (row: T) => Segment): Segment[] {
+  return rows
+    .map(toSegment)
+    .filter((s) => s.end > s.start && (s.level === null || Number.isFinite(s.level)))
+    .sort((a, b) => a.start - b.start)
 }
 
 /** Index of the first segment that ends after t (segments are start-sorted and do not overlap). */
@@ -50,13 +49,9 @@ export class LevelTimeline {
     const ours = windows.filter((w) => w.weighting === this.weighting)
     this.leqSegments =
       seconds.length > 0
-        ? segments(seconds, (s) =>
-            s.level === null ? null : { start: s.t, end: s.t + SECOND_MS, level: s.level },
-          )
-        : segments(ours, (w) => (w.leq === null ? null : { start: w.startT, end: w.endT, level: w.leq }))
-    this.maxSegments = segments(ours, (w) =>
-      w.lmax === null ? null : { start: w.startT, end: w.endT, level: w.lmax },
-    )
+        ? segments(seconds, (s) => ({ start: s.t, end: s.t + SECOND_MS, level: s.level }))
+        : segments(ours, (w) => ({ start: w.startT, end: w.endT, level: w.leq }))
+    this.maxSegments = segments(ours, (w) => ({ start: w.startT, end: w.endT, level: w.lmax }))
   }
 
   get isEmpty(): boolean {
@@ -68,7 +63,10 @@ export class LevelTimeline {
     return this.leqSegments[0]?.start ?? null
   }
 
-  /** Energy-mean level over [from, to), or null when less than minCoverage of the span was measured. */
+  /**
+   * Energy-mean level over [from, to); null when less than minCoverage of the span was measured, or when all of
+   * it was digital silence (minus infinity has no place in a correlation).
+   */
   leq(from: number, to: number, minCoverage: number): number | null {
     let energy = 0
     let covered = 0
@@ -76,10 +74,10 @@ export class LevelTimeline {
       const s = this.leqSegments[i]
       if (s.start >= to) break
       const overlap = Math.min(s.end, to) - Math.max(s.start, from)
-      energy += overlap * 10 ** (s.level / 10)
+      if (s.level !== null) energy += overlap * 10 ** (s.level / 10)
       covered += overlap
     }
-    if (covered === 0 || covered < minCoverage * (to - from)) return null
+    if (energy === 0 || covered < minCoverage * (to - from)) return null
     return 10 * Math.log10(energy / covered)
   }
 
@@ -90,7 +88,8 @@ export class LevelTimeline {
       const s = this.maxSegments[i]
       if (s.start >= to) break
       const overlap = Math.min(s.end, to) - Math.max(s.start, from)
-      if (2 * overlap >= s.end - s.start && (best === null || s.level > best)) best = s.level
+      if (s.level !== null && 2 * overlap >= s.end - s.start && (best === null || s.level > best))
+        best = s.level
     }
     return best
   }
