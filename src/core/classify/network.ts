@@ -1,0 +1,185 @@
+import * as tf from '@tensorflow/tfjs'
+import { NUM_CLASSES } from './labels'
+import type { Rng } from './random'
+
+/**
+ * The authors' network (paper Sec. 5.3): Conv1d(3->6, k=2) + ReLU, Conv1d(6->6, k=2) + ReLU, flatten,
+ * Dense 35 tanh, Dense 35 tanh, Dense 6 (logits). A window is fed minute-major: x[t*3 + channel] with
+ * channels [max, mean, min].
+ *
+ * Why it is written by hand instead of with tf.layers + autodiff: at this size every tfjs op costs more in
+ * dispatch than in arithmetic, and the wasm backend runs transposed matmuls (what autodiff emits) several
+ * times slower than plain ones. So both kernel-2 convolutions become one matmul each with a banded matrix
+ * that is expanded from the conv weights by a constant 0/1 matrix, the backward pass is spelled out with
+ * explicit transposes, and all parameters live in one vector so Adam updates one variable. The maths is
+ * the same as PyTorch's; test/classify checks the gradient against tfjs autodiff.
+ */
+
+const HIDDEN = 35
+const CH = 6
+/** Conv parameters in PyTorch order: w1 [6,3,2], b1 [6], w2 [6,6,2], b2 [6]. */
+const CONV_PARAMS = CH * 3 * 2 + CH + CH * CH * 2 + CH
+
+export interface Layout {
+  n: number
+  /** Flattened conv output size, 6 * (n - 2). */
+  features: number
+  /** Offsets of each dense tensor in the parameter vector, then the total. */
+  d1: number
+  c1: number
+  d2: number
+  c2: number
+  d3: number
+  c3: number
+  size: number
+}
+
+export function layout(n: number): Layout {
+  if (!Number.isInteger(n) || n < 3) throw new RangeError(`window must be a whole number >= 3, got ${n}`)
+  const features = CH * (n - 2)
+  const d1 = CONV_PARAMS
+  const c1 = d1 + features * HIDDEN
+  const d2 = c1 + HIDDEN
+  const c2 = d2 + HIDDEN * HIDDEN
+  const d3 = c2 + HIDDEN
+  const c3 = d3 + HIDDEN * NUM_CLASSES
+  return { n, features, d1, c1, d2, c2, d3, c3, size: c3 + NUM_CLASSES }
+}
+
+/** Initial parameters: PyTorch's default Conv1d init, Xavier-uniform dense weights, zero dense biases. */
+export function initParams(l: Layout, rng: Rng): Float32Array {
+  const p = new Float32Array(l.size)
+  const uniform = (from: number, count: number, bound: number) => {
+    for (let i = 0; i < count; i++) p[from + i] = (2 * rng() - 1) * bound
+  }
+  // Conv1d's default (Kaiming-uniform with a=sqrt(5)) draws weights and biases from +-1/sqrt(fan_in).
+  uniform(0, CH * 3 * 2 + CH, 1 / Math.sqrt(3 * 2))
+  uniform(CH * 3 * 2 + CH, CH * CH * 2 + CH, 1 / Math.sqrt(CH * 2))
+  const xavier = (from: number, fanIn: number, fanOut: number) =>
+    uniform(from, fanIn * fanOut, Math.sqrt(6 / (fanIn + fanOut)))
+  xavier(l.d1, l.features, HIDDEN)
+  xavier(l.d2, HIDDEN, HIDDEN)
+  xavier(l.d3, HIDDEN, NUM_CLASSES)
+  return p
+}
+
+/**
+ * The constant 0/1 matrix S with conv params (1 x 120) @ S = [M1 | B1 | M2 | B2] flattened, where M1, M2 are
+ * the banded matrices of the two convolutions and B1, B2 their biases repeated per output position. M1 maps
+ * minute-major input to minute-major conv1 output; M2 maps that to conv2 output in PyTorch's flatten order
+ * (channel-major), so the dense weights line up with the authors' model.
+ */
+function expansion(n: number): { s: Float32Array; cols: number; parts: number[] } {
+  const in1 = 3 * n
+  const out1 = CH * (n - 1)
+  const out2 = CH * (n - 2)
+  const parts = [in1 * out1, out1, out1 * out2, out2]
+  const cols = parts.reduce((a, b) => a + b)
+  const s = new Float32Array(CONV_PARAMS * cols)
+  const set = (param: number, col: number) => (s[param * cols + col] = 1)
+  const b1At = parts[0]
+  const m2At = b1At + parts[1]
+  const b2At = m2At + parts[2]
+  for (let t = 0; t < n - 1; t++)
+    for (let o = 0; o < CH; o++) {
+      for (let k = 0; k < 2; k++)
+        for (let c = 0; c < 3; c++) set(o * 6 + c * 2 + k, ((t + k) * 3 + c) * out1 + t * CH + o)
+      set(36 + o, b1At + t * CH + o)
+    }
+  for (let t = 0; t < n - 2; t++)
+    for (let o = 0; o < CH; o++) {
+      for (let k = 0; k < 2; k++)
+        for (let c = 0; c < CH; c++) set(42 + o * 12 + c * 2 + k, m2At + ((t + k) * CH + c) * out2 + o * (n - 2) + t)
+      set(114 + o, b2At + o * (n - 2) + t)
+    }
+  return { s, cols, parts }
+}
+
+/** Constant tensors of one window size, built once per training run or model. */
+export class Network {
+  readonly l: Layout
+  private readonly s: tf.Tensor2D
+  private readonly sT: tf.Tensor2D
+  private readonly parts: number[]
+
+  constructor(n: number) {
+    this.l = layout(n)
+    const { s, cols, parts } = expansion(n)
+    this.parts = parts
+    this.s = tf.tensor2d(s, [CONV_PARAMS, cols])
+    this.sT = tf.transpose(this.s)
+  }
+
+  dispose(): void {
+    tf.dispose([this.s, this.sT])
+  }
+
+  /** The weight matrices of one parameter vector, in the shapes the forward pass multiplies with. */
+  private unpack(theta: tf.Tensor1D) {
+    const { n, features, d1, c1, d2, c2, d3, c3 } = this.l
+    const e = tf.matMul(theta.slice(0, CONV_PARAMS).reshape([1, CONV_PARAMS]), this.s).reshape([-1])
+    const [m1, b1, m2, b2] = tf.split(e, this.parts)
+    return {
+      m1: m1.reshape([3 * n, CH * (n - 1)]) as tf.Tensor2D,
+      b1,
+      m2: m2.reshape([CH * (n - 1), features]) as tf.Tensor2D,
+      b2,
+      d1: theta.slice(d1, features * HIDDEN).reshape([features, HIDDEN]) as tf.Tensor2D,
+      c1: theta.slice(c1, HIDDEN),
+      d2: theta.slice(d2, HIDDEN * HIDDEN).reshape([HIDDEN, HIDDEN]) as tf.Tensor2D,
+      c2: theta.slice(c2, HIDDEN),
+      d3: theta.slice(d3, HIDDEN * NUM_CLASSES).reshape([HIDDEN, NUM_CLASSES]) as tf.Tensor2D,
+      c3: theta.slice(c3, NUM_CLASSES),
+    }
+  }
+
+  private run(theta: tf.Tensor1D, x: tf.Tensor2D) {
+    const w = this.unpack(theta)
+    const a1 = tf.relu(tf.add(tf.matMul(x, w.m1), w.b1)) as tf.Tensor2D
+    const a2 = tf.relu(tf.add(tf.matMul(a1, w.m2), w.b2)) as tf.Tensor2D
+    const h1 = tf.tanh(tf.add(tf.matMul(a2, w.d1), w.c1)) as tf.Tensor2D
+    const h2 = tf.tanh(tf.add(tf.matMul(h1, w.d2), w.c2)) as tf.Tensor2D
+    const logits = tf.add(tf.matMul(h2, w.d3), w.c3) as tf.Tensor2D
+    return { w, a1, a2, h1, h2, logits }
+  }
+
+  /** Logits for a batch x [B, 3n]. Call inside tf.tidy. */
+  logits(theta: tf.Tensor1D, x: tf.Tensor2D): tf.Tensor2D {
+    return this.run(theta, x).logits
+  }
+
+  /**
+   * Mean softmax cross-entropy of a batch and its gradient with respect to theta. `xT` is x transposed
+   * (passed in so a caller can reuse it). Call inside tf.tidy.
+   */
+  lossAndGrad(
+    theta: tf.Tensor1D,
+    x: tf.Tensor2D,
+    xT: tf.Tensor2D,
+    oneHot: tf.Tensor2D,
+  ): { loss: tf.Scalar; grad: tf.Tensor1D } {
+    const { w, a1, a2, h1, h2, logits } = this.run(theta, x)
+    const batch = x.shape[0]
+    const loss = tf.neg(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)))).div(batch) as tf.Scalar
+    // d loss / d logits of the mean cross-entropy.
+    const g3 = tf.sub(tf.softmax(logits), oneHot).div(batch) as tf.Tensor2D
+    const dense = (input: tf.Tensor2D, dOut: tf.Tensor2D) => [tf.matMul(tf.transpose(input), dOut), tf.sum(dOut, 0)]
+    const back = (dOut: tf.Tensor2D, weight: tf.Tensor2D): tf.Tensor2D => tf.matMul(dOut, tf.transpose(weight))
+    const tanhGrad = (dy: tf.Tensor2D, y: tf.Tensor2D) => tf.mul(dy, tf.sub(1, tf.square(y))) as tf.Tensor2D
+    const reluGrad = (dy: tf.Tensor2D, y: tf.Tensor2D) => tf.mul(dy, tf.step(y)) as tf.Tensor2D
+    const [gd3, gc3] = dense(h2, g3)
+    const g2 = tanhGrad(back(g3, w.d3), h2)
+    const [gd2, gc2] = dense(h1, g2)
+    const g1 = tanhGrad(back(g2, w.d2), h1)
+    const [gd1, gc1] = dense(a2, g1)
+    const gz2 = reluGrad(back(g1, w.d1), a2)
+    const [gm2, gb2] = dense(a1, gz2)
+    const gz1 = reluGrad(back(gz2, w.m2), a1)
+    const gm1 = tf.matMul(xT, gz1)
+    const gb1 = tf.sum(gz1, 0)
+    const gExpanded = tf.concat([gm1.reshape([1, -1]), gb1.reshape([1, -1]), gm2.reshape([1, -1]), gb2.reshape([1, -1])], 1)
+    const gConv = tf.matMul(gExpanded, this.sT).reshape([-1])
+    const grad = tf.concat([gConv, ...[gd1, gc1, gd2, gc2, gd3, gc3].map((t) => t.reshape([-1]))]) as tf.Tensor1D
+    return { loss, grad }
+  }
+}
