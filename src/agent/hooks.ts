@@ -1,0 +1,166 @@
+import type { HookGroup } from './protocol'
+import { config } from './state'
+import { bcryptPlaintext, secBufferPlaintext, type Plaintext } from './windows-buffers'
+
+/** One intercepted call in progress: which TLS context, which socket if the library says, where the bytes are. */
+export interface Call {
+  ctx: string
+  fd: number
+  buf?: NativePointer
+  len?: number
+  extra?: NativePointer
+  /** Bytes copied on entry, for APIs that encrypt in place. */
+  plain?: Plaintext
+}
+
+export interface PlainHook {
+  fn: string
+  group: HookGroup
+  dir: 'out' | 'in'
+  /** Only modules whose name matches; absent: any module exporting fn (apps ship their own TLS). */
+  modules?: RegExp
+  enter(args: InvocationArguments, module: Module): Call | null
+  /** Bytes the call consumed or produced (read from call.buf); for `plain` calls >0 keeps them; <=0 drops. */
+  leave(ret: InvocationReturnValue, call: Call): number
+}
+
+const helpers = new Map<string, NativeFunction<number, [NativePointerValue]> | null>()
+
+/** Calls an `int f(void *)` helper exported by the hooked module itself (SSL_get_fd...); -1 if absent. */
+function callInt(module: Module, name: string, arg: NativePointer): number {
+  const key = `${module.path}!${name}`
+  let f = helpers.get(key)
+  if (f === undefined) {
+    const address = module.findExportByName(name)
+    f = address ? new NativeFunction(address, 'int', ['pointer']) : null
+    helpers.set(key, f)
+  }
+  return f ? f(arg) : -1
+}
+
+const byReturn = (ret: InvocationReturnValue): number => ret.toInt32()
+
+/** SSL_write_ex/SSL_read_ex report the byte count through a size_t pointer and return 1 on success. */
+const byCountPointer = (ret: InvocationReturnValue, call: Call): number =>
+  ret.toInt32() !== 1
+    ? 0
+    : call.extra && !call.extra.isNull()
+      ? call.extra.readPointer().toUInt32()
+      : (call.len ?? 0)
+
+function tls(
+  fn: string,
+  group: HookGroup,
+  dir: 'out' | 'in',
+  fdHelper: string | null,
+  ex = false,
+): PlainHook {
+  return {
+    fn,
+    group,
+    dir,
+    enter: (args, m) => ({
+      ctx: `${group}:${args[0]}`,
+      fd: fdHelper ? callInt(m, fdHelper, args[0]) : -1,
+      buf: args[1],
+      len: args[2].toUInt32(),
+      extra: ex ? args[3] : undefined,
+    }),
+    leave: ex ? byCountPointer : byReturn,
+  }
+}
+
+const identityNames = new Map<number, string>()
+
+/** The OS socket under an NSPR file descriptor whose layer stack includes NSS's SSL layer; null otherwise. */
+function nssSocket(module: Module, fd: NativePointer): number | null {
+  const ps = Process.pointerSize
+  // PRFileDesc { methods; secret; lower; higher; dtor; PRDescIdentity identity; }
+  for (
+    let layer = fd, depth = 0;
+    !layer.isNull() && depth < 8;
+    layer = layer.add(2 * ps).readPointer(), depth++
+  ) {
+    const identity = layer.add(5 * ps).readS32()
+    let name = identityNames.get(identity)
+    if (name === undefined) {
+      const address = module.findExportByName('PR_GetNameForIdentity')
+      const namePtr = address ? new NativeFunction(address, 'pointer', ['int'])(identity) : NULL
+      name = namePtr.isNull() ? '' : (namePtr.readCString() ?? '')
+      identityNames.set(identity, name)
+    }
+    if (name === 'SSL') return callInt(module, 'PR_FileDesc2NativeHandle', fd)
+  }
+  return null
+}
+
+function nss(fn: string, dir: 'out' | 'in'): PlainHook {
+  return {
+    fn,
+    group: 'nss',
+    dir,
+    enter: (args, m) => {
+      const fd = nssSocket(m, args[0])
+      return fd === null ? null : { ctx: `nss:${args[0]}`, fd, buf: args[1] }
+    },
+    leave: byReturn,
+  }
+}
+
+const ok = (ret: InvocationReturnValue): number => (ret.toInt32() === 0 ? 1 : 0)
+
+export const plainHooks: PlainHook[] = [
+  tls('SSL_write', 'openssl', 'out', 'SSL_get_fd'),
+  tls('SSL_write_ex', 'openssl', 'out', 'SSL_get_fd', true),
+  tls('SSL_read', 'openssl', 'in', 'SSL_get_fd'),
+  tls('SSL_read_ex', 'openssl', 'in', 'SSL_get_fd', true),
+  tls('gnutls_record_send', 'gnutls', 'out', 'gnutls_transport_get_int'),
+  tls('gnutls_record_recv', 'gnutls', 'in', 'gnutls_transport_get_int'),
+  nss('PR_Write', 'out'),
+  nss('PR_Read', 'in'),
+  tls('mbedtls_ssl_write', 'mbedtls', 'out', null),
+  tls('mbedtls_ssl_read', 'mbedtls', 'in', null),
+  tls('wolfSSL_write', 'wolfssl', 'out', 'wolfSSL_get_fd'),
+  tls('wolfSSL_read', 'wolfssl', 'in', 'wolfSSL_get_fd'),
+  {
+    fn: 'EncryptMessage',
+    group: 'schannel',
+    dir: 'out',
+    modules: /^(sspicli|secur32)\.dll$/i,
+    enter: (args) => {
+      const plain = secBufferPlaintext(args[2], config.cap)
+      // CtxtHandle { ULONG_PTR dwLower, dwUpper }: the handle's value, not its (often stack) address.
+      const ctx = `schannel:${args[0].readPointer()}:${args[0].add(Process.pointerSize).readPointer()}`
+      return plain && { ctx, fd: -1, plain }
+    },
+    leave: ok,
+  },
+  {
+    fn: 'BCryptEncrypt',
+    group: 'cng',
+    dir: 'out',
+    modules: /^bcrypt\.dll$/i,
+    enter: (args) => {
+      const plain = bcryptPlaintext(args, config.cap)
+      return plain && { ctx: `cng:${args[0]}`, fd: -1, plain }
+    },
+    leave: ok,
+  },
+  {
+    fn: 'WinHttpWriteData',
+    group: 'winhttp',
+    dir: 'out',
+    modules: /^winhttp\.dll$/i,
+    enter: (args) => ({ ctx: `winhttp:${args[0]}`, fd: -1, buf: args[1], len: args[2].toUInt32() }),
+    leave: (ret, call) => (ret.toInt32() !== 0 ? (call.len ?? 0) : 0),
+  },
+]
+
+/** The calls that carry ciphertext out; their first argument is the fd or SOCKET. */
+export const socketHooks: { fns: string[]; modules: RegExp } =
+  Process.platform === 'windows'
+    ? { fns: ['send', 'sendto', 'WSASend', 'WSASendTo'], modules: /^ws2_32\.dll$/i }
+    : {
+        fns: ['write', 'writev', 'send', 'sendto', 'sendmsg'],
+        modules: /^(libc[.-]|ld-musl|libsystem_kernel\.dylib$)/i,
+      }

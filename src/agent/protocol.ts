@@ -1,0 +1,75 @@
+/**
+ * The agent <-> host protocol. Types only, so that the host (src/core/capture) can import them without
+ * pulling Frida's runtime types into Node code.
+ */
+
+export const hookGroups = [
+  'openssl',
+  'gnutls',
+  'nss',
+  'mbedtls',
+  'wolfssl',
+  'schannel',
+  'cng',
+  'winhttp',
+  'socket',
+] as const
+export type HookGroup = (typeof hookGroups)[number]
+
+export interface AgentFilter {
+  /** Keep only captures whose peer ("host:port") contains this text. */
+  peer: string | null
+  /** Keep only captures whose bytes contain these bytes (the host sends a text's UTF-8). */
+  contains: number[] | null
+}
+
+export interface AgentConfig {
+  hooks: HookGroup[]
+  /** Bytes copied per call at most; the rest of a larger call is dropped (its full size is still reported). */
+  cap: number
+  filter: AgentFilter
+}
+
+export const defaultCap = 1024 * 1024
+
+export interface HookedFunction {
+  fn: string
+  module: string
+  group: HookGroup
+  address: string
+}
+
+/** Sent with the captured bytes as the message's binary data. */
+export interface CaptureMessage {
+  type: 'capture'
+  t: number
+  fn: string
+  module: string
+  thread: number
+  conn: string
+  peer: string | null
+  dir: 'out' | 'in'
+  /** Bytes the call carried; more than the data's length when the cap cut it. */
+  size: number
+}
+
+export interface HooksMessage {
+  type: 'hooks'
+  hooks: HookedFunction[]
+}
+
+export interface HookErrorMessage {
+  type: 'hook-error'
+  fn: string
+  module: string
+  message: string
+}
+
+export type AgentMessage = CaptureMessage | HooksMessage | HookErrorMessage
+
+/** The agent's rpc exports. */
+export interface AgentRpc {
+  configure(config: AgentConfig): HookedFunction[]
+  inventory(): HookedFunction[]
+  now(): number
+}

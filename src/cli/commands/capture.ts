@@ -1,0 +1,154 @@
+import type { Command } from 'commander'
+import { closeSync, createWriteStream, openSync } from 'node:fs'
+import { hookGroups, type HookGroup } from '../../agent/protocol'
+import type { BackendChoice, Target } from '../../core/capture/backend'
+import { agentSource } from '../../core/capture/agent-source'
+import { toCaptureLine } from '../../core/capture/capture-line'
+import { CaptureRun } from '../../core/capture/capture-run'
+import { recordRun } from '../../core/capture/record'
+import { openBackend } from '../../core/capture/select-backend'
+import { parseSpawnCommand, resolveProgram } from '../../core/capture/spawn-argv'
+import { UserError } from '../../core/errors'
+import { SessionStore } from '../../core/store/session-store'
+import type { Capture } from '../../shared/model'
+import { action, finiteNumber, positiveInt, printJsonLine } from '../action'
+import { backendOption, hostOption } from '../frida-options'
+
+interface CaptureOpts {
+  pid?: number
+  name?: string
+  spawn?: string
+  host: string | null
+  backend: BackendChoice
+  duration?: number
+  raw?: string
+  json?: boolean
+  hooks?: HookGroup[]
+  cap?: number
+  peer?: string
+  contains?: string
+  reattach?: boolean
+}
+
+function targetOf(opts: CaptureOpts): Target {
+  const given = [opts.pid !== undefined, opts.name !== undefined, opts.spawn !== undefined].filter(
+    Boolean,
+  ).length
+  if (given !== 1) throw new UserError('give exactly one of --pid N, --name NAME or --spawn "CMD ARGS"')
+  if (opts.pid !== undefined) return { pid: opts.pid }
+  if (opts.name !== undefined) return { name: opts.name }
+  const argv = parseSpawnCommand(opts.spawn ?? '')
+  return { spawn: opts.host ? argv : [resolveProgram(argv[0]), ...argv.slice(1)] }
+}
+
+function hookList(value: string): HookGroup[] {
+  const list = value.split(',').map((s) => s.trim())
+  const bad = list.filter((h) => !(hookGroups as readonly string[]).includes(h))
+  if (bad.length > 0)
+    throw new UserError(`unknown hook group "${bad.join(', ')}"; choose from ${hookGroups.join(', ')}`)
+  return list as HookGroup[]
+}
+
+function positiveSeconds(value: string): number {
+  const s = finiteNumber('--duration')(value)
+  if (s <= 0) throw new UserError(`--duration must be more than 0 seconds, got "${value}"`)
+  return s
+}
+
+function describe(c: Capture): string {
+  const time = new Date(c.t).toISOString().slice(11, 23)
+  const text = Buffer.from(c.data.subarray(0, 80))
+    .toString('latin1')
+    .replace(/[^\x20-\x7e]/g, '.')
+  return `${time} ${c.dir === 'out' ? '->' : '<-'} ${c.fn} ${c.module} ${c.peer ?? c.conn} ${c.data.length} B  ${text}`
+}
+
+function openRaw(file: string) {
+  try {
+    closeSync(openSync(file, 'w'))
+  } catch (err) {
+    throw new UserError(`cannot write ${file}: ${(err as Error).message}; choose a writable path for --raw`)
+  }
+  return createWriteStream(file)
+}
+
+async function capture(opts: CaptureOpts): Promise<void> {
+  const target = targetOf(opts)
+  const raw = opts.raw ? openRaw(opts.raw) : null
+  const log = (s: string) => process.stderr.write(`mutescope: ${s}\n`)
+  const backend = await openBackend(opts.backend)
+  const store = SessionStore.open()
+  try {
+    const run = new CaptureRun(backend, agentSource(), {
+      host: opts.host,
+      target,
+      hooks: opts.hooks,
+      cap: opts.cap,
+      filter: { peer: opts.peer ?? null, contains: opts.contains ?? null },
+      reattach: opts.reattach,
+    })
+    let sessionId = 0
+    recordRun(run, store, {}, (s) => (sessionId = s.id))
+    run.on('attach', (a) =>
+      log(
+        `attached to ${a.name || '?'} (pid ${a.pid}) with Frida ${backend.version} (${backend.kind} backend)`,
+      ),
+    )
+    run.on('hooks', (h) => log(`hooked ${h.map((f) => `${f.fn}@${f.module}`).join(', ') || 'nothing yet'}`))
+    run.on('warning', (w) => log(`warning: ${w}`))
+    run.on('capture', (c) => {
+      const line = toCaptureLine(c)
+      if (opts.json) printJsonLine(line)
+      else process.stdout.write(describe(c) + '\n')
+      raw?.write(JSON.stringify(line) + '\n')
+    })
+    const stop = () => void run.stop()
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+    try {
+      await run.start()
+      const timer = opts.duration ? setTimeout(stop, opts.duration * 1000) : undefined
+      const end = await run.done
+      clearTimeout(timer)
+      log(
+        `session ${sessionId} ${end.status}: ${end.reason} (${run.stats.captures} captures, ${run.stats.bytes} bytes)`,
+      )
+      if (end.status === 'failed') process.exitCode = 1
+    } finally {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+    }
+  } finally {
+    await backend.close()
+    store.close()
+    if (raw) await new Promise((resolve) => raw.end(resolve))
+  }
+}
+
+export function registerCapture(program: Command): void {
+  program
+    .command('capture')
+    .description('hook a running or spawned app and log the plaintext it hands to TLS/encryption APIs')
+    .option('--pid <n>', 'attach to this process id', positiveInt('--pid'))
+    .option('--name <name>', 'attach to the process with this name')
+    .option('--spawn <command>', 'start this command suspended, hook it, then let it run')
+    .addOption(hostOption())
+    .addOption(backendOption())
+    .option(
+      '--duration <s>',
+      'stop after this many seconds (default: until the target exits or Ctrl-C)',
+      positiveSeconds,
+    )
+    .option('--raw <file.jsonl>', 'also write the captures as JSON lines to this file')
+    .option('--json', 'print captures as JSON lines {t, conn, fn, module, dir, peer, data}')
+    .option(
+      '--hooks <groups>',
+      `comma-separated hook groups (default all: ${hookGroups.join(',')})`,
+      hookList,
+    )
+    .option('--cap <bytes>', 'bytes kept per call (default 1 MiB)', positiveInt('--cap'))
+    .option('--peer <text>', 'keep only captures whose peer address contains this')
+    .option('--contains <text>', 'keep only captures whose bytes contain this text')
+    .option('--reattach', 'when the target exits, wait for it to start again and re-attach')
+    .action(action(capture))
+}
