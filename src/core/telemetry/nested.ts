@@ -7,6 +7,8 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 const base64Text = /^(?:[A-Za-z0-9+/]+={0,2}|[A-Za-z0-9_-]+={0,2})$/
 /** Shorter strings are ids, flags and words far more often than encoded documents. */
 const minEncodedLength = 24
+/** Hex ids (UUIDs, hashes) are valid base64 too; no encoded document starts like them (gzip is "H4sI"). */
+const hexId = /^[0-9A-Fa-f_-]+$/
 
 /** Parses JSON text, refusing structures deeper than the limit (they would overflow later walks). */
 export function parseJson(text: string, limits: DecodeLimits): Json {
@@ -19,6 +21,7 @@ export function parseJson(text: string, limits: DecodeLimits): Json {
 }
 
 function checkDepth(text: string, max: number): void {
+  if (openers(text, max) <= max) return
   let depth = 0
   let inString = false
   for (let i = 0; i < text.length; i++) {
@@ -31,6 +34,14 @@ function checkDepth(text: string, max: number): void {
       if (++depth > max) throw new Malformed('limit', `JSON nested deeper than ${max} levels; skipped`)
     } else if (c === 0x7d || c === 0x5d) depth--
   }
+}
+
+/** How many '{' and '[' the text has, counting no further than max + 1 (indexOf is much faster than a loop). */
+function openers(text: string, max: number): number {
+  let n = 0
+  for (const c of ['{', '['])
+    for (let i = text.indexOf(c); i >= 0 && n <= max; i = text.indexOf(c, i + 1)) n++
+  return n
 }
 
 /**
@@ -82,7 +93,7 @@ function decodeString(
 ): Json | undefined {
   const first = s.charCodeAt(0)
   const textual = first === 0x7b || first === 0x5b
-  if (!textual && (s.length < minEncodedLength || !base64Text.test(s))) return undefined
+  if (!textual && (s.length < minEncodedLength || !base64Text.test(s) || hexId.test(s))) return undefined
   const bytes = textual
     ? undefined
     : Buffer.from(s, s.includes('-') || s.includes('_') ? 'base64url' : 'base64')
@@ -94,7 +105,7 @@ function decodeString(
       return tryJson(text, limits) ?? text
     }
     if (bytes[0] === 0x7b || bytes[0] === 0x5b) return tryJson(bytes.toString('utf8'), limits)
-    return guessRawDeflate(bytes, limits, budget)
+    return guessRawDeflate(s, bytes, limits, budget)
   } catch (err) {
     if (!(err instanceof Malformed)) throw err
     // A failed guess (raw deflate, or a zlib header that was chance) means the string was not encoded;
@@ -120,11 +131,17 @@ function inflateWithin(
 
 /**
  * Raw deflate has no header to recognise, so it is only a guess: most such strings are ids or tokens.
- * A failed guess is not a problem, and only a JSON result is trusted.
+ * A failed guess is not a problem, and only a JSON result is trusted. (BTYPE 11 is reserved: data starting
+ * so is not deflate, and zlib need not be asked.)
  */
-function guessRawDeflate(bytes: Buffer, limits: DecodeLimits, budget: { bytes: number }): Json | undefined {
-  // BTYPE 11 is reserved: such data is not deflate, and zlib need not be asked (or throw).
-  if ((bytes[0] & 0x06) === 0x06) return undefined
+function guessRawDeflate(
+  s: string,
+  bytes: Buffer,
+  limits: DecodeLimits,
+  budget: { bytes: number },
+): Json | undefined {
+  // Words and CONSTANT_NAMES are valid base64 too; compressed data's base64 mixes digits and both cases.
+  if (!/\d/.test(s) || !/[a-z]/.test(s) || !/[A-Z]/.test(s) || (bytes[0] & 0x06) === 0x06) return undefined
   let inflated: Buffer
   try {
     inflated = inflateWithin(bytes, 'deflate-raw', limits, budget)
