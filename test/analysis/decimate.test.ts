@@ -8,7 +8,10 @@ const DAY = 86_400
 function day(): LevelSecond[] {
   const random = rng(11)
   const t0 = Date.UTC(2026, 0, 1)
-  const points = Array.from({ length: DAY }, (_, i) => ({ t: t0 + i * 1000, level: -50 + 10 * random() }))
+  const points: LevelSecond[] = Array.from({ length: DAY }, (_, i) => ({
+    t: t0 + i * 1000,
+    level: -50 + 10 * random(),
+  }))
   points[12_345].level = -3 // one loud second
   points[70_001].level = -90 // one quiet second
   points[40_000].level = null // one second of digital silence

@@ -1,5 +1,6 @@
 import type { z } from 'zod'
 import type { RequestDef, Requests } from '../../shared/contract'
+import { analysisHandlers } from './analysis'
 import type { AppContext } from './context'
 import { sessionsHandlers } from './sessions'
 import { systemHandlers } from './system'
@@ -16,5 +17,6 @@ export function createHandlers(ctx: AppContext): Handlers {
   return {
     ...systemHandlers(ctx),
     ...sessionsHandlers(ctx),
+    ...analysisHandlers(ctx),
   }
 }

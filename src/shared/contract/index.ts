@@ -1,4 +1,5 @@
 import type { z } from 'zod'
+import { analysisRequests } from './analysis'
 import type { RequestDef } from './define'
 import { sessionsEvents, sessionsRequests } from './sessions'
 import { systemRequests } from './system'
@@ -9,6 +10,7 @@ export type { Reply, RequestDef } from './define'
 export const requests = {
   ...systemRequests,
   ...sessionsRequests,
+  ...analysisRequests,
 } satisfies Record<string, RequestDef>
 
 /** Every event stream the UI can subscribe to. */
