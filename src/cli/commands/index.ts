@@ -1,9 +1,10 @@
 import type { Command } from 'commander'
 import { registerCapture } from './capture'
+import { registerClassify } from './classify'
 import { registerDecode } from './decode'
 import { registerProcesses } from './processes'
 import { registerServe } from './serve'
 import { registerSessions } from './sessions'
 
 /** Every CLI command; each file under commands/ registers one command (with its subcommands). */
-export const commands: ((program: Command) => void)[] = [registerServe, registerSessions, registerDecode, registerCapture, registerProcesses]
+export const commands: ((program: Command) => void)[] = [registerServe, registerSessions, registerDecode, registerCapture, registerProcesses, registerClassify]

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { UserError } from '../errors'
+import { dataDir } from '../paths'
 import type { SessionStore } from '../store/session-store'
 import { parseGainsFile } from './gains-file'
 import { AUTHORS_LABEL_MAPPING, labelOf, NUM_CLASSES, sessionLabel, type LabelRule } from './labels'
@@ -51,6 +52,40 @@ export function loadPaperDataset(dir: string, mapping: readonly LabelRule[] = AU
     eval1: PAPER_FILES.eval1.flatMap(read),
     eval2: PAPER_FILES.eval2.flatMap(read),
   }
+}
+
+export interface DataSource {
+  /** Folder holding the authors' seven files; defaults to paper-gains/ in the data directory. */
+  data?: string
+  sessions?: number[]
+  sessionsSet?: SetName
+}
+
+export function defaultPaperDir(): string {
+  return join(dataDir(), 'paper-gains')
+}
+
+/** The authors' data plus any labelled sessions of the store, added to the set the caller names. */
+export function loadDataset(
+  src: DataSource,
+  store?: SessionStore,
+  mapping: readonly LabelRule[] = AUTHORS_LABEL_MAPPING,
+): { dataset: Dataset; data: string } {
+  const dir = src.data ?? defaultPaperDir()
+  if (!existsSync(dir)) {
+    throw new UserError(
+      `no data folder ${dir}; copy the authors' BgActivityClassifier/ParseSourceData/*.txt ` +
+        '(github.com/wi-pi/VCAMuteButton_PoPETS) there or pass --data DIR',
+    )
+  }
+  const dataset = loadPaperDataset(dir, mapping)
+  const ids = src.sessions ?? []
+  if (ids.length > 0) {
+    if (!store) throw new Error('sessions were requested without a session store')
+    dataset[src.sessionsSet ?? 'dev'].push(...ids.map((id) => sessionRecording(store, id, mapping)))
+  }
+  const data = ids.length > 0 ? `${dir} + sessions ${ids.join(',')} (${src.sessionsSet ?? 'dev'})` : dir
+  return { dataset, data }
 }
 
 /** A session's gains records in time order; telemetry records without all three gains are not minutes. */

@@ -1,14 +1,7 @@
+import { CLASS_NAMES } from '../../shared/contract/classify'
 import { UserError } from '../errors'
 
-/** The six background activities of the paper, in the authors' class-index order. */
-export const CLASS_NAMES = [
-  'classical music',
-  'cooking or eating',
-  'crowd talking',
-  'dog barking',
-  'keyboard typing',
-  'cleaning',
-] as const
+export { CLASS_NAMES }
 export const NUM_CLASSES = CLASS_NAMES.length
 
 /** One rule of a label mapping: a source whose name contains any of `contains` gets class `index`. */

@@ -1,29 +1,7 @@
+import type { SetMetrics } from '../../shared/contract/classify'
 import { CLASS_NAMES, NUM_CLASSES } from './labels'
 
-export interface ClassMetrics {
-  label: string
-  /** Share of windows predicted as this class that are this class; 0 when none were predicted (as sklearn). */
-  precision: number
-  /** Share of this class's windows predicted correctly (the authors' per-class "accuracy"); null if absent. */
-  accuracy: number | null
-}
-
-export interface SetMetrics {
-  windows: number
-  /** Overall share of windows predicted correctly. */
-  accuracy: number
-  /** Precision weighted by class support (sklearn's average='weighted'): the paper's validation precision. */
-  weightedPrecision: number
-  /** Mean of the per-class accuracies over the classes present. */
-  macroAccuracy: number
-  /** Mean of the per-class precisions over the classes present or predicted (sklearn's label set). */
-  meanPrecision: number
-  perClass: ClassMetrics[]
-  /** Counts, rows = true class, columns = predicted class. */
-  counts: number[][]
-  /** Rows normalised to sum to 1 (zeros for a class with no windows). */
-  confusion: number[][]
-}
+export type { SetMetrics }
 
 export function confusionCounts(truth: ArrayLike<number>, predicted: ArrayLike<number>): number[][] {
   const m = Array.from({ length: NUM_CLASSES }, () => new Array<number>(NUM_CLASSES).fill(0))
