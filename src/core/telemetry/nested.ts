@@ -111,7 +111,9 @@ function decodeString(
     // A failed guess (raw deflate, or a zlib header that was chance) means the string was not encoded;
     // a bad gzip stream (three magic bytes) is worth telling.
     if (kind === 'gzip' || err.stage === 'limit')
-      problems.push(new Malformed('nested', `encoded string: ${err.message}`))
+      problems.push(
+        new Malformed(err.stage === 'limit' ? 'limit' : 'nested', `encoded string: ${err.message}`),
+      )
     return undefined
   }
 }
