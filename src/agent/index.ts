@@ -18,6 +18,8 @@ const rpcExports: AgentRpc = {
   },
   inventory,
   now: () => Date.now(),
+  // Frida calls dispose() before unloading the agent: captures still waiting for their socket go out now.
+  dispose: () => flushStale(Infinity),
 }
 rpc.exports = rpcExports as unknown as RpcExports
 

@@ -66,6 +66,10 @@ function socketListener(fn: string, module: Module): InvocationListenerCallbacks
   }
 }
 
+function isInside(address: NativePointer, module: Module): boolean {
+  return address.compare(module.base) >= 0 && address.compare(module.base.add(module.size)) < 0
+}
+
 const hooked = new Map<string, HookedFunction>()
 let observer: ModuleObserver | null = null
 
@@ -76,7 +80,9 @@ function attach(
   make: () => InvocationListenerCallbacks,
 ) {
   const address = module.findExportByName(fn)
-  if (!address || hooked.has(address.toString())) return null
+  // The lookup also finds what the module's dependencies export (dlsym semantics); those are hooked, and
+  // named, when their own module comes by.
+  if (!address || hooked.has(address.toString()) || !isInside(address, module)) return null
   Interceptor.attach(address, make())
   const h: HookedFunction = { fn, module: module.name, group, address: address.toString() }
   hooked.set(h.address, h)

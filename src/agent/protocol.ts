@@ -72,4 +72,5 @@ export interface AgentRpc {
   configure(config: AgentConfig): HookedFunction[]
   inventory(): HookedFunction[]
   now(): number
+  dispose(): void
 }

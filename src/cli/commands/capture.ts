@@ -103,6 +103,8 @@ async function capture(opts: CaptureOpts): Promise<void> {
       raw?.write(JSON.stringify(line) + '\n')
     })
     const stop = () => void run.stop()
+    // A closed stdout (e.g. piped into head) ends the capture like Ctrl-C instead of crashing it.
+    process.stdout.on('error', stop)
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
     try {
@@ -115,6 +117,7 @@ async function capture(opts: CaptureOpts): Promise<void> {
       )
       if (end.status === 'failed') process.exitCode = 1
     } finally {
+      process.stdout.off('error', stop)
       process.off('SIGINT', stop)
       process.off('SIGTERM', stop)
     }

@@ -1,6 +1,7 @@
 import type { z } from 'zod'
 import type { RequestDef, Requests } from '../../shared/contract'
 import { analysisHandlers } from './analysis'
+import { classifyHandlers } from './classify'
 import type { AppContext } from './context'
 import { sessionsHandlers } from './sessions'
 import { systemHandlers } from './system'
@@ -18,5 +19,6 @@ export function createHandlers(ctx: AppContext): Handlers {
     ...systemHandlers(ctx),
     ...sessionsHandlers(ctx),
     ...analysisHandlers(ctx),
+    ...classifyHandlers(ctx),
   }
 }

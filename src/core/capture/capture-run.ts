@@ -100,11 +100,11 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
       const agentNow = await s.call<number>('now')
       // The agent stamps captures with the target's clock; a remote lab machine's may be off.
       this.clockOffset = Math.round((before + Date.now()) / 2 - agentNow)
-      const hooks = await s.call<HookedFunction[]>('configure', this.config)
       this.targetName = await this.nameOf(target, s.pid)
       this.session = s
+      // Announced before the hooks go in, so that whoever records the run is ready for the first capture.
       this.emit('attach', { pid: s.pid, name: this.targetName })
-      this.emit('hooks', hooks)
+      this.emit('hooks', await s.call<HookedFunction[]>('configure', this.config))
       await s.resume()
     } catch (err) {
       await s.detach().catch(() => undefined)

@@ -62,6 +62,11 @@ export function loadModel(id: string, base?: string): SavedModel {
   return parseModel(readFileSync(path, 'utf8'), path)
 }
 
+export function summaryOf(model: SavedModel): ModelSummary {
+  const { params: _params, history: _history, format: _format, labels: _labels, ...summary } = model
+  return summary
+}
+
 /** Saved models, newest first, without their parameters. Unreadable files are skipped. */
 export function listModels(base?: string): ModelSummary[] {
   const dir = modelsDir(base)
@@ -69,11 +74,7 @@ export function listModels(base?: string): ModelSummary[] {
     .filter((f) => f.endsWith('.json'))
     .flatMap((f) => {
       try {
-        const { params: _p, history: _h, format: _f, labels: _l, ...summary } = parseModel(
-          readFileSync(join(dir, f), 'utf8'),
-          f,
-        )
-        return [summary]
+        return [summaryOf(parseModel(readFileSync(join(dir, f), 'utf8'), f))]
       } catch {
         return []
       }

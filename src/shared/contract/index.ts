@@ -1,5 +1,6 @@
 import type { z } from 'zod'
 import { analysisRequests } from './analysis'
+import { classifyEvents, classifyRequests } from './classify'
 import type { RequestDef } from './define'
 import { sessionsEvents, sessionsRequests } from './sessions'
 import { systemRequests } from './system'
@@ -11,11 +12,13 @@ export const requests = {
   ...systemRequests,
   ...sessionsRequests,
   ...analysisRequests,
+  ...classifyRequests,
 } satisfies Record<string, RequestDef>
 
 /** Every event stream the UI can subscribe to. */
 export const events = {
   ...sessionsEvents,
+  ...classifyEvents,
 } satisfies Record<string, z.ZodType>
 
 export type Requests = typeof requests

@@ -1,0 +1,197 @@
+import type { ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { SessionStore } from '../../src/core/store/session-store'
+import { repoRoot, tempDir } from '../support/helpers'
+import { makeCert, outbound, startCapture, startHttpsServer, startProcess } from './tls-lab'
+
+// Real TLS clients that no one here wrote, posting to a local HTTPS server, hooked through pip's frida.
+let cert: ReturnType<typeof makeCert>
+let server: Awaited<ReturnType<typeof startHttpsServer>>
+const started: ChildProcess[] = []
+
+beforeAll(async () => {
+  cert = makeCert()
+  server = await startHttpsServer(cert)
+})
+afterEach(() => {
+  for (const p of started.splice(0)) if (p.exitCode === null) p.kill('SIGKILL')
+})
+afterAll(() => server.close())
+
+function nodeClient(prefix: string): ChildProcess {
+  const script = join(repoRoot, 'test', 'capture', 'fixtures', 'https-client.cjs')
+  const p = startProcess(process.execPath, [script, `${server.url}/${prefix}`, cert.cert, prefix, '150'])
+  started.push(p)
+  return p
+}
+
+/** Requests the server got from `from` on, i.e. surely written after the hooks were in (one in flight is skipped). */
+async function requestsAfterAttach(count: number) {
+  const from = server.received.length + 1
+  await server.waitFor(from + count)
+  return server.received.slice(from, from + count)
+}
+
+describe('capture attaches to running TLS clients and gets their exact plaintext', () => {
+  it('node https client (OpenSSL inside the node binary)', async () => {
+    const client = nodeClient('node')
+    await server.waitFor(server.received.length + 1)
+    const dataDir = tempDir()
+    const cap = startCapture(['--pid', String(client.pid)], dataDir)
+    await cap.attached()
+    const sent = await requestsAfterAttach(3)
+    expect(await cap.stop()).toBe(0)
+
+    const captures = cap.captures()
+    const out = outbound(captures, /^SSL_write/)
+    for (const r of sent) {
+      expect(r.url).toBe('/node')
+      expect(out).toContain(`POST /node HTTP/1.1\r\n`)
+      expect(out).toContain(`\r\n\r\n${r.body.toString()}`)
+    }
+    const writes = captures.filter((c) => c.fn.startsWith('SSL_write'))
+    expect(writes.every((c) => c.module === 'node' && c.peer === `127.0.0.1:${server.port}`)).toBe(true)
+    // Node's TLS writes through a memory BIO: the connection comes from the socket hooks.
+    expect(writes[0].conn).toMatch(new RegExp(`^tcp:127\\.0\\.0\\.1:\\d+>127\\.0\\.0\\.1:${server.port}$`))
+    const inbound = captures
+      .filter((c) => c.dir === 'in')
+      .map((c) => Buffer.from(c.data, 'base64').toString())
+    expect(inbound.join('')).toContain('ack /node')
+
+    const store = SessionStore.open({ dir: dataDir })
+    try {
+      const id = cap.sessionId()
+      expect(store.getSession(id)).toMatchObject({
+        status: 'completed',
+        statusReason: 'stopped',
+        targetApp: 'node',
+      })
+      expect(store.captures(id).length).toBe(captures.length)
+      expect(store.events(id).some((e) => e.kind === 'hooks')).toBe(true)
+    } finally {
+      store.close()
+    }
+  })
+
+  it('curl (libssl.so.3), with --raw writing the same lines', async () => {
+    const urls = Array.from({ length: 100 }, (_, i) => `${server.url}/curl/${i}`)
+    const curl = startProcess('curl', [
+      '--http1.1',
+      '-s',
+      '-o',
+      '/dev/null',
+      '--cacert',
+      cert.cert,
+      '--rate',
+      '5/s',
+      '-d',
+      'curl-body=42',
+      ...urls,
+    ])
+    started.push(curl)
+    await server.waitFor(server.received.length + 1)
+    const dataDir = tempDir()
+    const raw = join(dataDir, 'raw.jsonl')
+    const cap = startCapture(['--pid', String(curl.pid), '--raw', raw], dataDir)
+    await cap.attached()
+    const sent = await requestsAfterAttach(2)
+    expect(await cap.stop()).toBe(0)
+
+    const captures = cap.captures()
+    const out = outbound(captures, /^SSL_write/)
+    for (const r of sent) expect(out).toContain(`POST ${r.url} HTTP/1.1\r\n`)
+    expect(out).toContain('\r\n\r\ncurl-body=42')
+    const writes = captures.filter((c) => c.fn.startsWith('SSL_write'))
+    expect(writes.every((c) => c.module === 'libssl.so.3' && c.peer === `127.0.0.1:${server.port}`)).toBe(
+      true,
+    )
+    expect(
+      readFileSync(raw, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual(captures)
+  })
+
+  it('wget (GnuTLS)', async () => {
+    const urls = Array.from({ length: 100 }, (_, i) => `${server.url}/wget/${i}`)
+    const wget = startProcess('wget', [
+      '-q',
+      '-O',
+      '/dev/null',
+      `--ca-certificate=${cert.cert}`,
+      '--wait=0.2',
+      '--post-data=wget-body=7',
+      ...urls,
+    ])
+    started.push(wget)
+    await server.waitFor(server.received.length + 1)
+    const cap = startCapture(['--name', 'wget'], tempDir())
+    await cap.attached()
+    const sent = await requestsAfterAttach(2)
+    expect(await cap.stop()).toBe(0)
+
+    const captures = cap.captures()
+    const out = outbound(captures, /^gnutls_record_send$/)
+    for (const r of sent) expect(out).toContain(`POST ${r.url} HTTP/1.1\r\n`)
+    expect(out).toContain('\r\n\r\nwget-body=7')
+    expect(captures.filter((c) => c.dir === 'out').every((c) => /^libgnutls\.so\.30/.test(c.module))).toBe(
+      true,
+    )
+    expect(captures.some((c) => c.peer === `127.0.0.1:${server.port}`)).toBe(true)
+  })
+})
+
+describe('capture --spawn', () => {
+  it('catches the very first request of a spawned program', async () => {
+    const before = server.received.length
+    const dataDir = tempDir()
+    const cap = startCapture(
+      [
+        '--spawn',
+        `curl --http1.1 -s -o /dev/null --cacert '${cert.cert}' -d first-body=1 ${server.url}/first`,
+      ],
+      dataDir,
+    )
+    expect(await cap.exited).toBe(0)
+    expect(server.received.slice(before).map((r) => r.url)).toEqual(['/first'])
+    const out = outbound(cap.captures())
+    expect(out.startsWith('POST /first HTTP/1.1\r\n')).toBe(true)
+    expect(out).toContain('\r\n\r\nfirst-body=1')
+    expect(cap.stderr).toMatch(/session \d+ interrupted: target exited/)
+  })
+})
+
+describe('target killed mid-capture', () => {
+  it('ends the session as "target exited" and keeps everything captured before', async () => {
+    const client = nodeClient('doomed')
+    await server.waitFor(server.received.length + 1)
+    const dataDir = tempDir()
+    const cap = startCapture(['--pid', String(client.pid)], dataDir)
+    await cap.attached()
+    const sent = await requestsAfterAttach(3)
+    client.kill('SIGKILL')
+    expect(await cap.exited).toBe(0)
+
+    const captures = cap.captures()
+    const store = SessionStore.open({ dir: dataDir })
+    try {
+      const id = cap.sessionId()
+      expect(store.getSession(id)).toMatchObject({ status: 'interrupted', statusReason: 'target exited' })
+      const stored = store.captures(id)
+      expect(stored.length).toBe(captures.length)
+      const text = stored
+        .filter((c) => c.dir === 'out')
+        .map((c) => Buffer.from(c.data).toString('latin1'))
+        .join('')
+      for (const r of sent) expect(text).toContain(`\r\n\r\n${r.body.toString()}`)
+      expect(store.events(id).find((e) => e.kind === 'detach')?.detail).toMatchObject({
+        reason: 'process-terminated',
+      })
+    } finally {
+      store.close()
+    }
+  })
+})

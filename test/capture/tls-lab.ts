@@ -1,0 +1,149 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:https'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { cliPath, tempDir } from '../support/helpers'
+
+/** A self-signed certificate for 127.0.0.1/localhost, made by openssl for this test run. */
+export function makeCert(dir = tempDir('mutescope-cert-')): { cert: string; key: string; dir: string } {
+  const cert = join(dir, 'cert.pem')
+  const key = join(dir, 'key.pem')
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  )
+  return { cert, key, dir }
+}
+
+export interface Received {
+  method: string
+  url: string
+  body: Buffer
+}
+
+/** A local HTTPS server that answers "ack <url>" and keeps every request it got. */
+export async function startHttpsServer(cert: { cert: string; key: string }) {
+  const received: Received[] = []
+  const waiters: (() => void)[] = []
+  const server: Server = createServer(
+    { cert: readFileSync(cert.cert), key: readFileSync(cert.key) },
+    (req, res) => {
+      const chunks: Buffer[] = []
+      req.on('data', (c: Buffer) => chunks.push(c))
+      req.on('end', () => {
+        received.push({ method: req.method ?? '', url: req.url ?? '', body: Buffer.concat(chunks) })
+        res.end(`ack ${req.url}`)
+        for (const w of waiters.splice(0)) w()
+      })
+    },
+  )
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  const port = (server.address() as AddressInfo).port
+  return {
+    port,
+    url: `https://127.0.0.1:${port}`,
+    received,
+    /** Resolves once `n` requests in all have arrived. */
+    async waitFor(n: number, timeoutMs = 20_000): Promise<void> {
+      const deadline = Date.now() + timeoutMs
+      while (received.length < n) {
+        if (Date.now() > deadline) throw new Error(`server got ${received.length} of ${n} requests`)
+        await new Promise<void>((r) => {
+          waiters.push(r)
+          setTimeout(r, 200)
+        })
+      }
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections()
+        server.close(() => r())
+      }),
+  }
+}
+
+export interface CaptureJson {
+  t: number
+  conn: string
+  fn: string
+  module: string
+  dir: 'out' | 'in'
+  peer: string | null
+  data: string
+}
+
+/** A `mutescope capture` run in the background; stop() sends SIGINT like Ctrl-C. */
+export function startCapture(args: string[], dataDir: string, env: NodeJS.ProcessEnv = {}) {
+  const child: ChildProcess = spawn(process.execPath, [cliPath, 'capture', '--json', ...args], {
+    env: { ...process.env, MUTESCOPE_DATA_DIR: dataDir, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()))
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()))
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)))
+  const until = async (pred: () => boolean, what: string, timeoutMs = 30_000) => {
+    const deadline = Date.now() + timeoutMs
+    while (!pred()) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no ${what}; stderr: ${stderr}`)
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  }
+  return {
+    child,
+    exited,
+    get stderr() {
+      return stderr
+    },
+    /** Resolves once the agent is attached and hooked (so what the target does next is captured). */
+    attached: () => until(() => /hooked /.test(stderr), 'attach'),
+    async stop(): Promise<number | null> {
+      child.kill('SIGINT')
+      return exited
+    },
+    captures(): CaptureJson[] {
+      return stdout
+        .split('\n')
+        .filter((l) => l.trim())
+        .map((l) => JSON.parse(l) as CaptureJson)
+    },
+    sessionId(): number {
+      const m = /session (\d+) /.exec(stderr)
+      if (!m) throw new Error(`no session line in: ${stderr}`)
+      return Number(m[1])
+    },
+  }
+}
+
+/** All outbound plaintext of the captures, in order, as one string (latin1 keeps bytes 1:1). */
+export function outbound(captures: CaptureJson[], fn?: RegExp): string {
+  return captures
+    .filter((c) => c.dir === 'out' && (!fn || fn.test(c.fn)))
+    .map((c) => Buffer.from(c.data, 'base64').toString('latin1'))
+    .join('')
+}
+
+export function startProcess(cmd: string, args: string[]): ChildProcess {
+  return spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+}
