@@ -1,3 +1,4 @@
+import type { FileLevelsResult } from '../../shared/contract/audio'
 import { UserError } from '../errors'
 import { decodeAudio } from './decode'
 import { LevelMeter, type MeterWindow, type TimeWeighting } from './level-meter'
@@ -10,31 +11,14 @@ export interface FileLevelsOptions {
   calibrationDb?: number
 }
 
-export interface FileLevelWindow {
-  startS: number
-  durationS: number
-  leq: number | null
-  lmax: number | null
-  lmin: number | null
-  peak: number | null
-  powerDb: number | null
-}
-
-/** The shape `mutescope levels --json` prints and the `fileLevels` request returns. */
-export interface FileLevels {
-  file: string
-  sampleRate: number
-  durationS: number
-  weighting: Weighting
-  windows: FileLevelWindow[]
-  overall: { leq: number | null; lmax: number | null }
-}
+export type FileLevelWindow = FileLevelsResult['windows'][number]
 
 /** dB to 0.01, seconds to 1 ms: finer digits are noise next to the filters' own tolerance. */
 const r2 = (x: number | null) => (x === null ? null : Math.round(x * 100) / 100)
 const r3 = (x: number) => Math.round(x * 1000) / 1000
 
-export async function fileLevels(file: string, opts: FileLevelsOptions = {}): Promise<FileLevels> {
+/** What `mutescope levels --json` prints and the fileLevels request returns. */
+export async function fileLevels(file: string, opts: FileLevelsOptions = {}): Promise<FileLevelsResult> {
   const windowS = opts.windowS ?? 60
   if (!(windowS > 0) || !Number.isFinite(windowS)) {
     throw new UserError(`--window must be a positive number of seconds, got ${windowS}`)
