@@ -2,6 +2,8 @@ import { EventHub } from './api/event-hub'
 import { createDispatcher, type Dispatch } from './api/dispatch'
 import { createHandlers } from './api/handlers'
 import type { AppContext } from './api/context'
+import { realParts } from './experiment/real-parts'
+import { ExperimentRunner } from './experiment/runner'
 import { dataDir } from './paths'
 import { SessionStore } from './store/session-store'
 
@@ -14,12 +16,16 @@ export interface App extends AppContext {
 export function createApp(opts: { dataDir?: string; transport: 'electron' | 'web' }): App {
   const dir = opts.dataDir ?? dataDir()
   const store = SessionStore.open({ dir })
-  const ctx: AppContext = { store, events: new EventHub(), dataDir: dir, transport: opts.transport }
+  const events = new EventHub()
+  const experiment = new ExperimentRunner(store, events, realParts())
+  const ctx: AppContext = { store, events, dataDir: dir, transport: opts.transport, experiment }
   const dispatch = createDispatcher(createHandlers(ctx))
   return {
     ...ctx,
     dispatch,
     async close() {
+      // A running experiment ends "completed"/"stopped" rather than being found "interrupted" next start.
+      await experiment.stop({ status: 'interrupted', reason: 'MuteScope was closed during the run' })
       store.close()
     },
   }

@@ -1,10 +1,21 @@
 import type { Command } from 'commander'
 import { registerCapture } from './capture'
 import { registerClassify } from './classify'
+import { registerCorrelate } from './correlate'
 import { registerDecode } from './decode'
 import { registerProcesses } from './processes'
+import { registerRun } from './run'
 import { registerServe } from './serve'
 import { registerSessions } from './sessions'
 
 /** Every CLI command; each file under commands/ registers one command (with its subcommands). */
-export const commands: ((program: Command) => void)[] = [registerServe, registerSessions, registerDecode, registerCapture, registerProcesses, registerClassify]
+export const commands: ((program: Command) => void)[] = [
+  registerServe,
+  registerSessions,
+  registerDecode,
+  registerCapture,
+  registerProcesses,
+  registerClassify,
+  registerCorrelate,
+  registerRun,
+]

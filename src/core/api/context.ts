@@ -1,3 +1,4 @@
+import type { ExperimentRunner } from '../experiment/runner'
 import type { SessionStore } from '../store/session-store'
 import type { EventHub } from './event-hub'
 
@@ -8,4 +9,5 @@ export interface AppContext {
   dataDir: string
   /** Which transport serves the UI, shown in Settings. */
   transport: 'electron' | 'web'
+  experiment: ExperimentRunner
 }

@@ -3,10 +3,13 @@ import type { RequestDef, Requests } from '../../shared/contract'
 import { analysisHandlers } from './analysis'
 import { classifyHandlers } from './classify'
 import type { AppContext } from './context'
+import { experimentHandlers } from './experiment'
 import { sessionsHandlers } from './sessions'
 import { systemHandlers } from './system'
 
-type Handler<D extends RequestDef> = (input: z.output<D['input']>) => z.input<D['output']> | Promise<z.input<D['output']>>
+type Handler<D extends RequestDef> = (
+  input: z.output<D['input']>,
+) => z.input<D['output']> | Promise<z.input<D['output']>>
 
 /** Handlers for one area's requests. */
 export type HandlerGroup<G extends Record<string, RequestDef>> = { [K in keyof G]: Handler<G[K]> }
@@ -18,6 +21,7 @@ export function createHandlers(ctx: AppContext): Handlers {
   return {
     ...systemHandlers(ctx),
     ...sessionsHandlers(ctx),
+    ...experimentHandlers(ctx),
     ...analysisHandlers(ctx),
     ...classifyHandlers(ctx),
   }

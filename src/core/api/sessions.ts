@@ -10,11 +10,9 @@ export function sessionsHandlers({ store, events }: AppContext): HandlerGroup<ty
       session: store.getSession(id),
       telemetry: store.telemetry(id),
       levelWindows: store.levelWindows(id),
-      levelSeconds: store.levelSeconds(id),
       events: store.events(id),
-      captureCount: (
-        store.db.prepare('SELECT COUNT(*) AS n FROM captures WHERE session_id = ?').get(id) as { n: number }
-      ).n,
+      captureCount: store.count('captures', id),
+      levelSecondCount: store.count('level_seconds', id),
     }),
     createSession: (meta) => {
       const s = store.createSession(meta)

@@ -285,6 +285,18 @@ export class SessionStore {
     })()
   }
 
+  /** Rows of one session in one of its record tables. */
+  count(
+    table: 'telemetry' | 'captures' | 'level_windows' | 'level_seconds' | 'events',
+    sessionId: number,
+  ): number {
+    return (
+      this.db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE session_id = ?`).get(sessionId) as {
+        n: number
+      }
+    ).n
+  }
+
   telemetry(sessionId: number): TelemetryRecord[] {
     const rows = this.db
       .prepare(`SELECT t, host, path, conn, fields FROM telemetry WHERE session_id = ? ORDER BY t, id`)

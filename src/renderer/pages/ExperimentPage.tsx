@@ -1,9 +1,141 @@
+import { useEffect, useState } from 'react'
+import type { ExperimentPlanInput, ExperimentState } from '../../shared/contract/experiment'
+import { api } from '../api'
+import { CaptureInspector } from '../components/CaptureInspector'
+import { SessionReview } from '../components/SessionReview'
+import { ErrorState, Loading } from '../components/Status'
+import { useExperiment } from '../experimentStore'
+import { useNav } from '../nav'
+import { ExperimentWizard } from './ExperimentWizard'
+
 export function ExperimentPage() {
+  const { state, refresh } = useExperiment()
+  const [error, setError] = useState<string | null>(null)
+  useEffect(() => {
+    refresh().catch((err: Error) => setError(err.message))
+  }, [refresh])
+
+  async function start(plan: ExperimentPlanInput) {
+    setError(null)
+    try {
+      await api.startExperiment(plan)
+    } catch (err) {
+      setError((err as Error).message)
+    }
+  }
+
+  async function startDemo() {
+    setError(null)
+    try {
+      await start(await api.demoPlan({}))
+    } catch (err) {
+      setError((err as Error).message)
+    }
+  }
+
   return (
     <section aria-labelledby="experiment-title">
       <header className="page-header">
         <h1 id="experiment-title">Experiment</h1>
+        {state?.phase === 'idle' && (
+          <button type="button" className="primary" onClick={() => void startDemo()}>
+            Demo experiment
+          </button>
+        )}
       </header>
+      {error && <ErrorState error={error} />}
+      {!state && !error && <Loading what="the experiment" />}
+      {state && state.finished && state.phase === 'idle' && <Outcome state={state} />}
+      {state && state.phase === 'idle' && <ExperimentWizard onStart={(p) => void start(p)} />}
+      {state && state.phase !== 'idle' && <LiveRun state={state} onError={setError} />}
     </section>
+  )
+}
+
+function Outcome({ state }: { state: ExperimentState }) {
+  const { go } = useNav()
+  const f = state.finished!
+  return (
+    <div className={`state ${f.status === 'completed' ? 'done' : 'error'}`} role="status">
+      Last run: session {f.sessionId} ended <strong>{f.status}</strong>
+      {f.reason ? ` (${f.reason})` : ''}.{' '}
+      <button type="button" className="link" onClick={() => go('sessions', f.sessionId)}>
+        Review it
+      </button>
+    </div>
+  )
+}
+
+function LiveRun({ state, onError }: { state: ExperimentState; onError: (e: string) => void }) {
+  const { revision, log, captureRate } = useExperiment()
+  const p = state.progress
+  const call = (fn: () => Promise<unknown>) => fn().catch((err: Error) => onError(err.message))
+  return (
+    <>
+      <div className="card">
+        <div className="row">
+          <span className={`badge ${state.phase === 'running' ? 'running' : ''}`}>{state.phase}</span>
+          <strong>Session {state.sessionId}</strong>
+          <span className="muted">
+            target pid {state.targetPid ?? '…'} · {state.hooks.length} hooks · {state.captures} captures (
+            {captureRate.toFixed(1)}/s) · {state.telemetry} telemetry records · {state.windows} level windows
+          </span>
+          <span style={{ flex: 1 }} />
+          <button
+            type="button"
+            disabled={state.phase !== 'running'}
+            onClick={() => call(() => api.pauseExperiment({ paused: !p?.paused }))}
+          >
+            {p?.paused ? 'Resume' : 'Pause'}
+          </button>
+          <button
+            type="button"
+            className="danger"
+            disabled={state.phase === 'stopping'}
+            onClick={() => call(() => api.stopExperiment({}))}
+          >
+            Stop
+          </button>
+        </div>
+        {p && (
+          <label>
+            Playing {p.episode.split(/[\\/]/).pop()} ({p.index + 1}/{state.plan?.episodes.length ?? 1}):{' '}
+            {p.positionS.toFixed(0)} s{p.durationS ? ` of ${p.durationS.toFixed(0)} s` : ''}
+            <progress
+              aria-label="Playback progress"
+              value={p.positionS}
+              max={p.durationS ?? Math.max(p.positionS, 1)}
+            />
+          </label>
+        )}
+        {state.hooks.length > 0 && (
+          <details>
+            <summary>Hooked functions ({state.hooks.length})</summary>
+            <ul className="hooks">
+              {state.hooks.map((h) => (
+                <li key={`${h.module}!${h.fn}`}>
+                  <code>{h.fn}</code> in {h.module}
+                </li>
+              ))}
+            </ul>
+          </details>
+        )}
+        {state.lastError && <ErrorState error={state.lastError} />}
+      </div>
+      {state.sessionId !== null && <SessionReview sessionId={state.sessionId} revision={revision} />}
+      <div className="panels">
+        {state.sessionId !== null && <CaptureInspector sessionId={state.sessionId} revision={revision} />}
+        <div className="card">
+          <h2>Log</h2>
+          <ol className="log" aria-live="polite">
+            {log.slice(-30).map((l, i) => (
+              <li key={i} className={l.level}>
+                {new Date(l.t).toLocaleTimeString()} {l.message}
+              </li>
+            ))}
+          </ol>
+        </div>
+      </div>
+    </>
   )
 }

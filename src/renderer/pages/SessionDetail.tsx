@@ -1,7 +1,9 @@
 import { useEffect, useState } from 'react'
 import type { SessionDetail as Detail } from '../../shared/contract/sessions'
 import { api } from '../api'
+import { CaptureInspector } from '../components/CaptureInspector'
 import { ConfirmDialog } from '../components/ConfirmDialog'
+import { SessionReview } from '../components/SessionReview'
 import { ErrorState, Loading } from '../components/Status'
 import { base64ToBytes, downloadBytes } from '../download'
 import { useRequest } from '../useRequest'
@@ -91,7 +93,53 @@ function Overview({ detail }: { detail: Detail }) {
         <dd>{s.episodes.join(', ') || '—'}</dd>
       </dl>
       <MetaEditor detail={detail} />
+      <Review id={s.id} hasCaptures={detail.captureCount > 0} />
     </>
+  )
+}
+
+/** The session's plots, optionally beside another session's for comparison. */
+function Review({ id, hasCaptures }: { id: number; hasCaptures: boolean }) {
+  const [other, setOther] = useState<number | null>(null)
+  const [list] = useRequest(() => api.listSessions({ search: '' }), [])
+  return (
+    <section aria-label="Review">
+      <div className="row">
+        <h2>Gains against played level</h2>
+        <label className="inline">
+          Compare with
+          <select
+            value={other ?? ''}
+            onChange={(e) => setOther(e.target.value ? Number(e.target.value) : null)}
+          >
+            <option value="">(none)</option>
+            {list.state === 'ready' &&
+              list.data
+                .filter((x) => x.id !== id)
+                .map((x) => (
+                  <option key={x.id} value={x.id}>
+                    #{x.id} {x.name || x.targetApp}
+                  </option>
+                ))}
+          </select>
+        </label>
+      </div>
+      {other === null ? (
+        <SessionReview sessionId={id} />
+      ) : (
+        <div className="compare">
+          <div>
+            <h3>Session {id}</h3>
+            <SessionReview sessionId={id} compact />
+          </div>
+          <div>
+            <h3>Session {other}</h3>
+            <SessionReview sessionId={other} compact />
+          </div>
+        </div>
+      )}
+      {hasCaptures && <CaptureInspector sessionId={id} />}
+    </section>
   )
 }
 
@@ -104,11 +152,12 @@ const editable = [
   ['microphone', 'Microphone'],
   ['activity', 'Activity label'],
 ] as const
+type EditableKey = (typeof editable)[number][0]
 
 function MetaEditor({ detail }: { detail: Detail }) {
   const s = detail.session
-  const [draft, setDraft] = useState(() => ({
-    ...Object.fromEntries(editable.map(([k]) => [k, s[k]])),
+  const [draft, setDraft] = useState<Record<EditableKey | 'notes' | 'distanceCm', string>>(() => ({
+    ...(Object.fromEntries(editable.map(([k]) => [k, s[k]])) as Record<EditableKey, string>),
     notes: s.notes,
     distanceCm: s.distanceCm === null ? '' : String(s.distanceCm),
   }))

@@ -2,6 +2,7 @@ import type { z } from 'zod'
 import { analysisRequests } from './analysis'
 import { classifyEvents, classifyRequests } from './classify'
 import type { RequestDef } from './define'
+import { experimentEvents, experimentRequests } from './experiment'
 import { sessionsEvents, sessionsRequests } from './sessions'
 import { systemRequests } from './system'
 
@@ -11,6 +12,7 @@ export type { Reply, RequestDef } from './define'
 export const requests = {
   ...systemRequests,
   ...sessionsRequests,
+  ...experimentRequests,
   ...analysisRequests,
   ...classifyRequests,
 } satisfies Record<string, RequestDef>
@@ -18,6 +20,7 @@ export const requests = {
 /** Every event stream the UI can subscribe to. */
 export const events = {
   ...sessionsEvents,
+  ...experimentEvents,
   ...classifyEvents,
 } satisfies Record<string, z.ZodType>
 

@@ -1,13 +1,5 @@
 import { z } from 'zod'
-import {
-  levelSecond,
-  levelWindow,
-  session,
-  sessionEvent,
-  sessionMeta,
-  sessionSummary,
-  telemetryRecord,
-} from '../model'
+import { levelWindow, session, sessionEvent, sessionMeta, sessionSummary, telemetryRecord } from '../model'
 import { request } from './define'
 
 export const sessionId = z.object({ id: z.number().int().positive() }).strict()
@@ -16,9 +8,10 @@ export const sessionDetail = z.object({
   session,
   telemetry: z.array(telemetryRecord),
   levelWindows: z.array(levelWindow),
-  levelSeconds: z.array(levelSecond),
   events: z.array(sessionEvent),
   captureCount: z.number().int(),
+  /** One-second levels are fetched decimated (levelTrace); a 24-hour session has 86,400 of them. */
+  levelSecondCount: z.number().int(),
 })
 export type SessionDetail = z.infer<typeof sessionDetail>
 

@@ -1,0 +1,133 @@
+import type { Command } from 'commander'
+import { EventHub } from '../../core/api/event-hub'
+import { UserError } from '../../core/errors'
+import { realParts } from '../../core/experiment/real-parts'
+import { ExperimentRunner } from '../../core/experiment/runner'
+import { SessionStore } from '../../core/store/session-store'
+import { experimentPlan, type ExperimentTarget } from '../../shared/contract/experiment'
+import { action, finiteNumber, printJsonLine } from '../action'
+
+function parseTarget(value: string): ExperimentTarget {
+  if (value === 'refvca') return { kind: 'refvca' }
+  if (/^\d+$/.test(value)) return { kind: 'pid', pid: Number(value) }
+  if (value.trim() === '') throw new UserError('--target needs a pid, a process name or "refvca"')
+  return { kind: 'name', name: value }
+}
+
+function positive(name: string) {
+  const num = finiteNumber(name)
+  return (v: string) => {
+    const n = num(v)
+    if (n <= 0) throw new UserError(`${name} must be greater than 0, got "${v}"`)
+    return n
+  }
+}
+
+interface RunOptions {
+  target: string
+  episode: string[]
+  interval?: number
+  duration?: number
+  label?: string
+  backend: string
+  host?: string
+  outputDevice?: string
+  profile: string
+  loop?: boolean
+  name?: string
+  json?: boolean
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description(
+      'run a muted-call experiment: play episodes into the microphone, capture and decode telemetry',
+    )
+    .requiredOption(
+      '--target <pid|name|refvca>',
+      'the app to audit: a pid, a process name, or refvca (the reference model)',
+    )
+    .requiredOption('--episode <file...>', 'episodes to play, in order')
+    .option(
+      '--interval <s>',
+      "telemetry interval in seconds (refvca's sending interval; default: the profile's)",
+      positive('--interval'),
+    )
+    .option(
+      '--duration <s>',
+      'stop after this many seconds (default: when the playlist ends)',
+      positive('--duration'),
+    )
+    .option('--label <text>', 'activity label of the session')
+    .option('--name <text>', 'session name')
+    .option('--backend <kind>', 'Frida backend: auto, node or python', 'auto')
+    .option('--host <host:port>', 'a remote frida-server')
+    .option('--output-device <name>', "play into this device instead of MuteScope's virtual microphone")
+    .option('--profile <name|path>', 'telemetry extraction profile', 'webex')
+    .option('--loop', 'loop the playlist until --duration or Ctrl-C')
+    .option('--json', 'print only the final JSON line on stdout (log on stderr)')
+    .action(
+      action(async (opts: RunOptions) => {
+        const parsed = experimentPlan.safeParse({
+          target: parseTarget(opts.target),
+          host: opts.host ?? null,
+          backend: opts.backend,
+          profile: opts.profile,
+          episodes: opts.episode,
+          outputDevice: opts.outputDevice ?? null,
+          loop: opts.loop ?? false,
+          durationS: opts.duration ?? null,
+          intervalS: opts.interval ?? null,
+          meta: { activity: opts.label ?? '', name: opts.name ?? '' },
+        })
+        if (!parsed.success) {
+          throw new UserError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '))
+        }
+        const store = SessionStore.open()
+        const events = new EventHub()
+        const runner = new ExperimentRunner(store, events, realParts())
+        const log = opts.json ? process.stderr : process.stdout
+        events.subscribe((name, payload) => {
+          if (name !== 'experimentEvent') return
+          const e = payload as {
+            type: string
+            level?: string
+            message?: string
+            record?: { t: number; fields: object }
+          }
+          if (e.type === 'log') log.write(`[${e.level}] ${e.message}\n`)
+          else if (e.type === 'telemetry' && e.record)
+            log.write(`telemetry ${new Date(e.record.t).toISOString()} ${JSON.stringify(e.record.fields)}\n`)
+        })
+        const finished = new Promise<void>((resolve) =>
+          events.subscribe((name, payload) => {
+            const e = payload as { type: string; state?: { phase: string; finished: unknown } }
+            if (
+              name === 'experimentEvent' &&
+              e.type === 'state' &&
+              e.state?.phase === 'idle' &&
+              e.state.finished
+            )
+              resolve()
+          }),
+        )
+        const interrupt = () => void runner.stop({ status: 'completed', reason: 'stopped by the user' })
+        process.once('SIGINT', interrupt)
+        process.once('SIGTERM', interrupt)
+        let startError: unknown = null
+        await runner.start(parsed.data).catch((err: unknown) => (startError = err))
+        await finished
+        const end = runner.current().finished!
+        printJsonLine({
+          sessionId: end.sessionId,
+          status: end.status,
+          telemetry: store.count('telemetry', end.sessionId),
+          windows: store.count('level_windows', end.sessionId),
+        })
+        store.close()
+        if (startError) throw startError
+        if (end.status !== 'completed') process.exitCode = 1
+      }),
+    )
+}

@@ -1,0 +1,152 @@
+import { useEffect, useState } from 'react'
+import type { AlignOptions, AnalysisResult } from '../../shared/contract/analysis'
+import type { LevelSecond, TelemetryRecord } from '../../shared/model'
+import { api } from '../api'
+import { base64ToBytes, downloadBytes } from '../download'
+import { CorrelationScatter } from './charts/CorrelationScatter'
+import { GainLevelTimeline } from './charts/GainLevelTimeline'
+import { StatsTable } from './StatsTable'
+import { ErrorState } from './Status'
+
+interface Props {
+  sessionId: number
+  /** Bumped by the live view whenever new rows arrive, so the plots follow the experiment. */
+  revision?: number
+  compact?: boolean
+}
+
+interface Data {
+  telemetry: TelemetryRecord[]
+  levels: LevelSecond[]
+  analysis: AnalysisResult | null
+  analysisError: string | null
+}
+
+const plotWidth = 1200
+
+/** The gain-vs-level views of one session, live or in review: timeline, scatter, statistics, export. */
+export function SessionReview({ sessionId, revision = 0, compact = false }: Props) {
+  const [align, setAlign] = useState<AlignOptions>({ method: 'aligned', offsetS: 0, lagS: 0, bestLag: false })
+  const [data, setData] = useState<Data | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  const alignKey = JSON.stringify(align)
+
+  useEffect(() => {
+    let live = true
+    Promise.all([
+      api.getSession({ id: sessionId }),
+      api.levelTrace({ id: sessionId, width: plotWidth }),
+      api.analyzeSession({ id: sessionId, ...align }).then(
+        (a) => ({ a, e: null }),
+        (e: Error) => ({ a: null, e: e.message }),
+      ),
+    ]).then(
+      ([detail, trace, { a, e }]) =>
+        live && setData({ telemetry: detail.telemetry, levels: trace.points, analysis: a, analysisError: e }),
+      (err: Error) => live && setError(err.message),
+    )
+    return () => {
+      live = false
+    }
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- alignKey stands for align
+  }, [sessionId, revision, alignKey])
+
+  async function exportAs(format: 'png' | 'svg' | 'csv') {
+    try {
+      const file = await api.exportPlot({ id: sessionId, format, align })
+      downloadBytes(
+        file.fileName,
+        file.encoding === 'base64' ? base64ToBytes(file.data) : file.data,
+        file.mimeType,
+      )
+    } catch (err) {
+      setError((err as Error).message)
+    }
+  }
+
+  if (error) return <ErrorState error={error} />
+  if (!data) return <p className="state">Loading plots…</p>
+  return (
+    <div className="review">
+      <GainLevelTimeline telemetry={data.telemetry} levels={data.levels} height={compact ? 220 : 300} />
+      <AlignmentControls align={align} onChange={setAlign} analysis={data.analysis} />
+      {data.analysis && data.analysis.pairs.length > 0 ? (
+        <>
+          <CorrelationScatter analysis={data.analysis} height={compact ? 260 : 340} />
+          <StatsTable analysis={data.analysis} />
+          <div className="row">
+            <span className="muted">Export the correlation:</span>
+            <button type="button" onClick={() => void exportAs('png')}>
+              PNG
+            </button>
+            <button type="button" onClick={() => void exportAs('svg')}>
+              SVG
+            </button>
+            <button type="button" onClick={() => void exportAs('csv')}>
+              CSV of aligned windows
+            </button>
+          </div>
+        </>
+      ) : (
+        <p className="muted" role="status">
+          {data.analysisError ?? 'No telemetry interval overlaps the played audio yet.'}
+        </p>
+      )}
+    </div>
+  )
+}
+
+function AlignmentControls(props: {
+  align: AlignOptions
+  onChange: (a: AlignOptions) => void
+  analysis: AnalysisResult | null
+}) {
+  const { align, onChange, analysis } = props
+  const num = (v: string) => (v.trim() === '' || !Number.isFinite(Number(v)) ? 0 : Number(v))
+  return (
+    <fieldset className="row align">
+      <legend>Alignment</legend>
+      <label>
+        Method
+        <select
+          value={align.method}
+          onChange={(e) => onChange({ ...align, method: e.target.value as 'aligned' | 'fixed' })}
+        >
+          <option value="aligned">Wall-clock intervals</option>
+          <option value="fixed">Fixed windows from playback start (authors')</option>
+        </select>
+      </label>
+      <label>
+        Clock offset (s)
+        <input
+          type="number"
+          step="0.1"
+          defaultValue={align.offsetS}
+          onBlur={(e) => onChange({ ...align, offsetS: num(e.target.value) })}
+        />
+      </label>
+      <label>
+        Lag (s)
+        <input
+          type="number"
+          step="1"
+          defaultValue={align.lagS}
+          onBlur={(e) => onChange({ ...align, lagS: num(e.target.value) })}
+        />
+      </label>
+      <label className="inline">
+        <input
+          type="checkbox"
+          checked={align.bestLag ?? false}
+          onChange={(e) => onChange({ ...align, bestLag: e.target.checked })}
+        />
+        Search best lag
+      </label>
+      {analysis?.bestLag && (
+        <span className="muted">
+          best lag {analysis.bestLag.lagS} s (r = {analysis.bestLag.r.toFixed(3)}, n = {analysis.bestLag.n})
+        </span>
+      )}
+    </fieldset>
+  )
+}

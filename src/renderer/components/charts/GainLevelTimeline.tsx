@@ -1,0 +1,85 @@
+import {
+  CartesianGrid,
+  ComposedChart,
+  Legend,
+  Line,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts'
+import type { LevelSecond, TelemetryRecord } from '../../../shared/model'
+import { clock, gainColors, levelColor } from './format'
+
+interface Props {
+  telemetry: TelemetryRecord[]
+  /** One-second levels, already decimated to about two points per pixel column. */
+  levels: LevelSecond[]
+  height?: number
+}
+
+function gain(r: TelemetryRecord, key: string): number | null {
+  const v = r.fields[key]
+  return typeof v === 'number' ? v : null
+}
+
+/** Gains the app reported and the level of what was played, over wall-clock time on twin axes. */
+export function GainLevelTimeline({ telemetry, levels, height = 300 }: Props) {
+  const gains = telemetry.map((r) => ({
+    t: r.t,
+    min: gain(r, 'audioMinGain'),
+    mean: gain(r, 'audioMeanGain'),
+    max: gain(r, 'audioMaxGain'),
+  }))
+  return (
+    <figure className="chart" aria-label="Gains and played level over time">
+      <ResponsiveContainer width="100%" height={height}>
+        <ComposedChart margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis
+            dataKey="t"
+            type="number"
+            scale="time"
+            domain={['dataMin', 'dataMax']}
+            tickFormatter={clock}
+            allowDuplicatedCategory={false}
+          />
+          <YAxis yAxisId="gain" label={{ value: 'Gain (dB)', angle: -90, position: 'insideLeft' }} />
+          <YAxis
+            yAxisId="level"
+            orientation="right"
+            label={{ value: 'Level (dBA)', angle: 90, position: 'insideRight' }}
+          />
+          <Tooltip
+            labelFormatter={(t) => clock(Number(t))}
+            formatter={(v) => (typeof v === 'number' ? v.toFixed(1) : v)}
+          />
+          <Legend />
+          <Line
+            yAxisId="level"
+            data={levels}
+            dataKey="level"
+            name="LAS 1 s"
+            stroke={levelColor}
+            dot={false}
+            strokeWidth={1}
+            isAnimationActive={false}
+          />
+          {(['max', 'mean', 'min'] as const).map((k) => (
+            <Line
+              key={k}
+              yAxisId="gain"
+              data={gains}
+              dataKey={k}
+              name={`${k} gain`}
+              stroke={gainColors[k]}
+              strokeWidth={k === 'mean' ? 2 : 1}
+              dot={{ r: 2 }}
+              isAnimationActive={false}
+            />
+          ))}
+        </ComposedChart>
+      </ResponsiveContainer>
+    </figure>
+  )
+}

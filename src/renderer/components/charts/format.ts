@@ -1,0 +1,11 @@
+/** Shared axis formatting for MuteScope's plots. */
+export function clock(t: number): string {
+  return new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })
+}
+
+export function db(v: number | null | undefined, digits = 1): string {
+  return v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits)
+}
+
+export const gainColors = { min: '#2e7d32', mean: '#2557d6', max: '#c62828' } as const
+export const levelColor = '#8e5bd6'

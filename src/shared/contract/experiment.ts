@@ -1,0 +1,134 @@
+import { z } from 'zod'
+import { levelSecond, levelWindow, sessionMeta, sessionStatus, telemetryRecord } from '../model'
+import { request } from './define'
+
+export const experimentTarget = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('refvca') }).strict(),
+  z.object({ kind: z.literal('pid'), pid: z.number().int().positive() }).strict(),
+  z.object({ kind: z.literal('name'), name: z.string().min(1).max(256) }).strict(),
+  z.object({ kind: z.literal('spawn'), command: z.string().min(1).max(4096) }).strict(),
+])
+export type ExperimentTarget = z.infer<typeof experimentTarget>
+
+/** Everything an experiment run needs; the CLI's `run` and the UI's wizard both build one. */
+export const experimentPlan = z
+  .object({
+    target: experimentTarget,
+    /** A remote frida-server HOST:PORT; null for this computer. */
+    host: z
+      .string()
+      .regex(/^[\w.-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'host must be HOST:PORT')
+      .nullable()
+      .default(null),
+    backend: z.enum(['auto', 'node', 'python']).default('auto'),
+    profile: z.string().min(1).max(4096).default('webex'),
+    episodes: z.array(z.string().min(1).max(4096)).min(1, 'choose at least one episode').max(1000),
+    /** A playback device by name; null sets up (or reuses) MuteScope's virtual microphone. */
+    outputDevice: z.string().max(512).nullable().default(null),
+    loop: z.boolean().default(false),
+    durationS: z
+      .number()
+      .positive()
+      .max(7 * 86_400)
+      .nullable()
+      .default(null),
+    /** Telemetry interval in seconds: refvca's sending interval and the profile's interval for alignment. */
+    intervalS: z.number().positive().max(86_400).nullable().default(null),
+    meta: sessionMeta.omit({ episodes: true, profile: true, intervalS: true }).partial().default({}),
+  })
+  .strict()
+export type ExperimentPlan = z.infer<typeof experimentPlan>
+export type ExperimentPlanInput = z.input<typeof experimentPlan>
+
+export const experimentPhase = z.enum(['idle', 'starting', 'running', 'stopping'])
+
+export const hookInfo = z.object({ fn: z.string(), module: z.string() })
+
+export const experimentState = z.object({
+  phase: experimentPhase,
+  sessionId: z.number().int().nullable(),
+  startedAt: z.number().nullable(),
+  plan: experimentPlan.nullable(),
+  targetPid: z.number().int().nullable(),
+  hooks: z.array(hookInfo),
+  captures: z.number().int(),
+  captureBytes: z.number().int(),
+  telemetry: z.number().int(),
+  windows: z.number().int(),
+  progress: z
+    .object({
+      episode: z.string(),
+      index: z.number().int(),
+      positionS: z.number(),
+      durationS: z.number().nullable(),
+      paused: z.boolean(),
+    })
+    .nullable(),
+  lastError: z.string().nullable(),
+  /** The last finished run's outcome, so the UI can say how it ended. */
+  finished: z
+    .object({ sessionId: z.number().int(), status: sessionStatus, reason: z.string().nullable() })
+    .nullable(),
+})
+export type ExperimentState = z.infer<typeof experimentState>
+
+/** Live stream of a running experiment: every stored row as it is written, and state changes. */
+export const experimentEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('state'), state: experimentState }),
+  z.object({ type: z.literal('telemetry'), sessionId: z.number().int(), record: telemetryRecord }),
+  z.object({ type: z.literal('window'), sessionId: z.number().int(), window: levelWindow }),
+  z.object({ type: z.literal('second'), sessionId: z.number().int(), second: levelSecond }),
+  z.object({
+    type: z.literal('log'),
+    sessionId: z.number().int().nullable(),
+    level: z.enum(['info', 'warning', 'error']),
+    message: z.string(),
+    t: z.number(),
+  }),
+])
+export type ExperimentEvent = z.infer<typeof experimentEvent>
+
+const empty = z.object({}).strict()
+
+export const captureView = z.object({
+  index: z.number().int(),
+  t: z.number(),
+  conn: z.string(),
+  fn: z.string(),
+  module: z.string(),
+  dir: z.enum(['out', 'in']),
+  peer: z.string().nullable(),
+  size: z.number().int(),
+  /** First bytes, base64, for the hex view. */
+  head: z.string(),
+  /** The decoded structure of the capture's HTTP messages (headers, nested bodies), when it parses. */
+  decoded: z.unknown(),
+})
+export type CaptureView = z.infer<typeof captureView>
+
+export const experimentRequests = {
+  experimentState: request('The running experiment, if any', empty, experimentState),
+  startExperiment: request('Starts an experiment run and its session', experimentPlan, experimentState),
+  stopExperiment: request('Stops the running experiment; its session ends completed', empty, experimentState),
+  pauseExperiment: request(
+    'Pauses or resumes playback',
+    z.object({ paused: z.boolean() }).strict(),
+    experimentState,
+  ),
+  demoPlan: request('The demo experiment: refvca, the shipped episode, 5 s intervals', empty, experimentPlan),
+  listCaptures: request(
+    'Raw captures of a session for the inspector, newest last',
+    z
+      .object({
+        sessionId: z.number().int().positive(),
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(500).default(100),
+      })
+      .strict(),
+    z.object({ total: z.number().int(), captures: z.array(captureView) }),
+  ),
+}
+
+export const experimentEvents = {
+  experimentEvent,
+}
