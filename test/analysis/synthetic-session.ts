@@ -1,8 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { rmSync } from 'node:fs'
 import { SessionStore } from '../../src/core/store/session-store'
 import type { LevelSecond, LevelWindow, TelemetryRecord } from '../../src/shared/model'
+import { tempDir } from '../support/helpers'
 
 /** A deterministic PRNG (mulberry32) so synthetic sessions are the same on every run. */
 export function rng(seed: number): () => number {
@@ -89,7 +88,7 @@ export interface TempStore {
 
 /** A real on-disk SessionStore in a fresh temporary folder. */
 export function tempStore(): TempStore {
-  const dir = mkdtempSync(join(tmpdir(), 'mutescope-analysis-'))
+  const dir = tempDir('mutescope-analysis-')
   const store = SessionStore.open({ dir })
   return {
     store,
