@@ -12,7 +12,7 @@ import { UserError } from '../../core/errors'
 import { SessionStore } from '../../core/store/session-store'
 import type { Capture } from '../../shared/model'
 import { action, finiteNumber, positiveInt, printJsonLine } from '../action'
-import { backendOption, hostOption } from '../frida-options'
+import { backendOption, hostOption, optionParser } from '../frida-options'
 
 interface CaptureOpts {
   pid?: number
@@ -132,7 +132,7 @@ export function registerCapture(program: Command): void {
   program
     .command('capture')
     .description('hook a running or spawned app and log the plaintext it hands to TLS/encryption APIs')
-    .option('--pid <n>', 'attach to this process id', positiveInt('--pid'))
+    .option('--pid <n>', 'attach to this process id', optionParser(positiveInt('--pid')))
     .option('--name <name>', 'attach to the process with this name')
     .option('--spawn <command>', 'start this command suspended, hook it, then let it run')
     .addOption(hostOption())
@@ -140,16 +140,16 @@ export function registerCapture(program: Command): void {
     .option(
       '--duration <s>',
       'stop after this many seconds (default: until the target exits or Ctrl-C)',
-      positiveSeconds,
+      optionParser(positiveSeconds),
     )
     .option('--raw <file.jsonl>', 'also write the captures as JSON lines to this file')
     .option('--json', 'print captures as JSON lines {t, conn, fn, module, dir, peer, data}')
     .option(
       '--hooks <groups>',
       `comma-separated hook groups (default all: ${hookGroups.join(',')})`,
-      hookList,
+      optionParser(hookList),
     )
-    .option('--cap <bytes>', 'bytes kept per call (default 1 MiB)', positiveInt('--cap'))
+    .option('--cap <bytes>', 'bytes kept per call (default 1 MiB)', optionParser(positiveInt('--cap')))
     .option('--peer <text>', 'keep only captures whose peer address contains this')
     .option('--contains <text>', 'keep only captures whose bytes contain this text')
     .option('--reattach', 'when the target exits, wait for it to start again and re-attach')
