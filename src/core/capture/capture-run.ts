@@ -49,7 +49,8 @@ export function endFor(d: DetachInfo): CaptureEnd {
   return { status: 'failed', reason: `lost the device (${d.reason})` }
 }
 
-const restartPollMs = 500
+const restartPollMs = 250
+const startupGraceMs = 750
 const detachWaitMs = 5000
 
 /**
@@ -165,13 +166,19 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
   }
 
   private async reattach(): Promise<void> {
+    // Injecting while the dynamic loader is still mapping the new process crashes the loader, and that
+    // process stays unattachable; so a new pid is only attached once it has been seen for a while.
+    const firstSeen = new Map<number, number>()
     while (!this.stopping) {
       try {
-        const found = (await this.backend.listProcesses(this.opts.host)).find(
+        const now = Date.now()
+        const found = (await this.backend.listProcesses(this.opts.host)).filter(
           (p) => p.name === this.targetName,
         )
-        if (found) {
-          await this.attach({ pid: found.pid })
+        for (const p of found) if (!firstSeen.has(p.pid)) firstSeen.set(p.pid, now)
+        const ready = found.find((p) => now - (firstSeen.get(p.pid) ?? now) >= startupGraceMs)
+        if (ready) {
+          await this.attach({ pid: ready.pid })
           return
         }
       } catch (err) {

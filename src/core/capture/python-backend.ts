@@ -78,6 +78,11 @@ export class PythonBackend implements FridaBackend {
     readonly version: string,
   ) {}
 
+  /** The bridge process's id, for diagnostics. */
+  get pid(): number | undefined {
+    return this.child.pid
+  }
+
   /** Starts the bridge; fails with a UserError naming the fix when python or its frida is missing. */
   static start(python = pythonCommand()): Promise<PythonBackend> {
     return new Promise((resolve, reject) => {
