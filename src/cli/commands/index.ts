@@ -4,15 +4,19 @@ import { registerClassify } from './classify'
 import { registerCorrelate } from './correlate'
 import { registerDecode } from './decode'
 import { registerProcesses } from './processes'
+import { registerRefvca } from './refvca'
 import { registerRun } from './run'
 import { registerServe } from './serve'
 import { registerSessions } from './sessions'
+import { registerSink } from './sink'
 
 /** Every CLI command; each file under commands/ registers one command (with its subcommands). */
 export const commands: ((program: Command) => void)[] = [
   registerServe,
   registerSessions,
   registerDecode,
+  registerRefvca,
+  registerSink,
   registerCapture,
   registerProcesses,
   registerClassify,

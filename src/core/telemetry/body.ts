@@ -24,12 +24,15 @@ function json(body: Buffer, limits: DecodeLimits): Json {
 }
 
 function ndjson(body: Buffer, limits: DecodeLimits): Json[] {
-  return body
-    .toString('utf8')
-    .split('\n')
-    .map((line) => line.replace(/^[\x1e\s]+|\s+$/g, ''))
-    .filter((line) => line !== '')
-    .map((line) => parseJson(line, limits))
+  return (
+    body
+      .toString('utf8')
+      .split('\n')
+      // json-seq (RFC 7464) starts each record with an RS character.
+      .map((line) => line.replaceAll('\u001e', '').trim())
+      .filter((line) => line !== '')
+      .map((line) => parseJson(line, limits))
+  )
 }
 
 function form(text: string): Json {

@@ -1,0 +1,79 @@
+import { spawn, spawnSync } from 'node:child_process'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { decodeAudio } from '../audio/decode'
+import { UserError } from '../errors'
+
+/** Mono float blocks from a live PulseAudio source, through parec, as long as it runs. */
+export async function* parecBlocks(
+  source: string,
+  sampleRate: number,
+  signal: AbortSignal,
+): AsyncGenerator<Float32Array> {
+  const list = spawnSync('pactl', ['list', 'short', 'sources'], { encoding: 'utf8' })
+  if (list.error)
+    throw new UserError(
+      'pactl is not installed or PulseAudio is not reachable; install pulseaudio-utils and start PulseAudio',
+    )
+  const names = list.stdout
+    .split('\n')
+    .map((l) => l.split('\t')[1])
+    .filter(Boolean)
+  if (!names.includes(source))
+    throw new UserError(`no PulseAudio source "${source}"; use one of: ${names.join(', ') || '(none)'}`)
+  const proc = spawn(
+    'parec',
+    ['-d', source, '--format=float32le', `--rate=${sampleRate}`, '--channels=1', '--latency-msec=50'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      signal,
+    },
+  )
+  let stderr = ''
+  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+  const exited = new Promise<number | null>((resolve) => proc.on('close', resolve))
+  proc.on('error', () => undefined) // an abort; a missing parec shows as no output and the exit below
+  let carry = Buffer.alloc(0)
+  try {
+    for await (const chunk of proc.stdout as AsyncIterable<Buffer>) {
+      const bytes = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk
+      const whole = bytes.length - (bytes.length % 4)
+      carry = Buffer.from(bytes.subarray(whole))
+      // Copied into a fresh, aligned buffer: Float32Array needs 4-byte alignment.
+      yield new Float32Array(new Uint8Array(bytes.subarray(0, whole)).buffer)
+    }
+  } finally {
+    proc.kill()
+  }
+  const code = await exited
+  if (!signal.aborted)
+    throw new UserError(
+      `parec stopped (exit ${code}): ${stderr.trim() || 'no message'}; check the source "${source}"`,
+    )
+}
+
+/**
+ * Mono float blocks of an audio file at the pace of a microphone: each 100 ms block is handed out when its
+ * time has come. With `loop` the file starts over at its end, as a microphone never ends.
+ */
+export async function* realtimeFileBlocks(
+  file: string,
+  sampleRate: number,
+  loop: boolean,
+  signal: AbortSignal,
+): AsyncGenerator<Float32Array> {
+  const start = performance.now()
+  let samples = 0
+  do {
+    const { blocks } = await decodeAudio(file, { sampleRate, blockSize: sampleRate / 10 })
+    for await (const block of blocks) {
+      if (signal.aborted) return
+      // A block is "recorded" once its last sample has arrived.
+      const due = start + ((samples + block.length) / sampleRate) * 1000
+      const wait = due - performance.now()
+      if (wait > 0) await sleep(wait, undefined, { signal }).catch(() => undefined)
+      if (signal.aborted) return
+      samples += block.length
+      yield block
+    }
+  } while (loop && !signal.aborted)
+}
