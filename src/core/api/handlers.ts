@@ -1,6 +1,7 @@
 import type { z } from 'zod'
 import type { RequestDef, Requests } from '../../shared/contract'
 import { analysisHandlers } from './analysis'
+import { captureHandlers } from './capture'
 import { classifyHandlers } from './classify'
 import type { AppContext } from './context'
 import { experimentHandlers } from './experiment'
@@ -24,5 +25,6 @@ export function createHandlers(ctx: AppContext): Handlers {
     ...experimentHandlers(ctx),
     ...analysisHandlers(ctx),
     ...classifyHandlers(ctx),
+    ...captureHandlers(),
   }
 }

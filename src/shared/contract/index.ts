@@ -1,5 +1,6 @@
 import type { z } from 'zod'
 import { analysisRequests } from './analysis'
+import { captureRequests } from './capture'
 import { classifyEvents, classifyRequests } from './classify'
 import type { RequestDef } from './define'
 import { experimentEvents, experimentRequests } from './experiment'
@@ -15,6 +16,7 @@ export const requests = {
   ...experimentRequests,
   ...analysisRequests,
   ...classifyRequests,
+  ...captureRequests,
 } satisfies Record<string, RequestDef>
 
 /** Every event stream the UI can subscribe to. */
