@@ -29,7 +29,11 @@ describe("the authors' data", () => {
       [190, 175, 574, 697, 586, 578],
     ])
     // Clips: minutes - (n-1) per class per file (17 class-file pairs in dev: no classical music at 25 cm).
-    expect(rows.map((r) => r.clips.reduce((a, b) => a + b))).toEqual([3403 - 17 * 6, 4882 - 18 * 6, 2800 - 6 * 6])
+    expect(rows.map((r) => r.clips.reduce((a, b) => a + b))).toEqual([
+      3403 - 17 * 6,
+      4882 - 18 * 6,
+      2800 - 6 * 6,
+    ])
   })
 
   it('labels file names as the authors parser did', () => {
@@ -69,7 +73,9 @@ describe("the authors' data", () => {
     const s = leakFreeSplit(w, data.dev, 1)
     const minutes = (idx: Int32Array) => {
       const set = new Set<string>()
-      for (const i of idx) for (let t = 0; t < 7; t++) set.add(`${w.recMinute[2 * (i * 7 + t)]}:${w.recMinute[2 * (i * 7 + t) + 1]}`)
+      for (const i of idx)
+        for (let t = 0; t < 7; t++)
+          set.add(`${w.recMinute[2 * (i * 7 + t)]}:${w.recMinute[2 * (i * 7 + t) + 1]}`)
       return set
     }
     const train = minutes(s.train)
@@ -87,7 +93,11 @@ describe("the authors' data", () => {
 describe('malformed input', () => {
   const bad: [string, string, RegExp][] = [
     ['mismatched lengths', 'a.wav\nMaxs:[1, 2]\nMeans:[1]\nMins:[1, 2]\n', /x:1: .*2, 1 and 2 values/],
-    ['not a number', 'a.wav\nMaxs:[1, x]\nMeans:[1, 2]\nMins:[1, 2]\n', /x:2: "x" in Maxs is not a whole number/],
+    [
+      'not a number',
+      'a.wav\nMaxs:[1, x]\nMeans:[1, 2]\nMins:[1, 2]\n',
+      /x:2: "x" in Maxs is not a whole number/,
+    ],
     ['wrong list order', 'a.wav\nMeans:[1]\nMaxs:[1]\nMins:[1]\n', /x:2: expected "Maxs:\[...\]"/],
     ['truncated block', 'a.wav\nMaxs:[1]\nMeans:[1]', /x:4: the file ends inside a block/],
     ['list without header', 'Maxs:[1]\nMeans:[1]\nMins:[1]\n', /x:1: a gains list without a line naming/],
@@ -101,7 +111,10 @@ describe('malformed input', () => {
   }
 
   it('skips blocks with empty lists and keeps the distance note', () => {
-    const blocks = parseGainsFile('./v/a.mp4.wav 10 cm\nMaxs:[]\nMeans:[]\nMins:[]\n\nb.wav\nMaxs:[3]\nMeans:[2]\nMins:[1]\n', 'x')
+    const blocks = parseGainsFile(
+      './v/a.mp4.wav 10 cm\nMaxs:[]\nMeans:[]\nMins:[]\n\nb.wav\nMaxs:[3]\nMeans:[2]\nMins:[1]\n',
+      'x',
+    )
     expect(blocks).toEqual([{ video: 'b.wav', note: '', line: 6, max: [3], mean: [2], min: [1] }])
     expect(parseGainsFile('./v/a.mp4.wav 10 cm\nMaxs:[1]\nMeans:[1]\nMins:[1]\n', 'x')[0].note).toBe('10 cm')
   })
@@ -123,7 +136,12 @@ describe('malformed input', () => {
 describe('sessions as data', () => {
   function storeWith(activity: string, minutes: number) {
     const store = SessionStore.open({ dir: tempDir() })
-    const id = store.createSession({ name: 'kitchen', activity, distanceCm: 25, episodes: ['cooking3.mp4.wav'] }).id
+    const id = store.createSession({
+      name: 'kitchen',
+      activity,
+      distanceCm: 25,
+      episodes: ['cooking3.mp4.wav'],
+    }).id
     store.appendTelemetry(id, [
       ...Array.from({ length: minutes }, (_, i) => ({
         t: 60_000 * (i + 1),
@@ -153,7 +171,9 @@ describe('sessions as data', () => {
 
   it('rejects an unknown activity label, naming the accepted ones', () => {
     const { store, id } = storeWith('juggling', 4)
-    expect(() => sessionRecording(store, id)).toThrow(/unknown activity label "juggling"; use one of: classical music/)
+    expect(() => sessionRecording(store, id)).toThrow(
+      /unknown activity label "juggling"; use one of: classical music/,
+    )
     expect(sessionLabel('Dog Barking')).toBe(3)
     expect(sessionLabel('dog_barking2.mp4.wav')).toBe(3)
     store.close()

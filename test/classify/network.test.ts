@@ -13,12 +13,17 @@ function referenceLogits(theta: tf.Tensor1D, x: tf.Tensor2D, n: number): tf.Tens
   // PyTorch conv weight [out, in, k] -> tfjs conv1d filter [k, in, out].
   const filter = (from: number, cin: number) =>
     tf.transpose(theta.slice(from, 6 * cin * 2).reshape([6, cin, 2]), [2, 1, 0]) as tf.Tensor3D
-  const a1 = tf.relu(tf.add(tf.conv1d(x.reshape([b, n, 3]) as tf.Tensor3D, filter(0, 3), 1, 'valid'), theta.slice(36, 6)))
+  const a1 = tf.relu(
+    tf.add(tf.conv1d(x.reshape([b, n, 3]) as tf.Tensor3D, filter(0, 3), 1, 'valid'), theta.slice(36, 6)),
+  )
   const a2 = tf.relu(tf.add(tf.conv1d(a1 as tf.Tensor3D, filter(42, 6), 1, 'valid'), theta.slice(114, 6)))
   // PyTorch flattens [B, channels, time].
   const flat = tf.transpose(a2, [0, 2, 1]).reshape([b, l.features]) as tf.Tensor2D
   const dense = (h: tf.Tensor2D, w: number, c: number, fin: number, fout: number, act: boolean) => {
-    const z = tf.add(tf.matMul(h, theta.slice(w, fin * fout).reshape([fin, fout])), theta.slice(c, fout)) as tf.Tensor2D
+    const z = tf.add(
+      tf.matMul(h, theta.slice(w, fin * fout).reshape([fin, fout])),
+      theta.slice(c, fout),
+    ) as tf.Tensor2D
     return act ? tf.tanh(z) : z
   }
   const h1 = dense(flat, l.d1, l.c1, l.features, 35, true)
@@ -44,7 +49,8 @@ describe('hand-written network', () => {
       const y = tf.oneHot(tf.tensor1d(labels, 'int32'), 6).toFloat() as tf.Tensor2D
 
       const ours = tf.tidy(() => net.lossAndGrad(theta, x, x.transpose(), y))
-      const refLoss = (t: tf.Tensor1D) => tf.losses.softmaxCrossEntropy(y, referenceLogits(t, x, n)) as tf.Scalar
+      const refLoss = (t: tf.Tensor) =>
+        tf.losses.softmaxCrossEntropy(y, referenceLogits(t as tf.Tensor1D, x, n)) as tf.Scalar
       const refGrad = tf.grad(refLoss)(theta)
 
       const logits = net.logits(theta, x).arraySync()

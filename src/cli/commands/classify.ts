@@ -56,7 +56,8 @@ function windowOf(raw: string): number {
   return n
 }
 
-const pct = (x: number | null | undefined) => (x === null || x === undefined ? '   -  ' : `${(x * 100).toFixed(2)}%`)
+const pct = (x: number | null | undefined) =>
+  x === null || x === undefined ? '   -  ' : `${(x * 100).toFixed(2)}%`
 
 /** The issue's result line: only what the paper reports, per set. */
 function evalLine(m: SetMetrics) {
@@ -70,7 +71,10 @@ function evalLine(m: SetMetrics) {
 
 function withDataOptions(cmd: Command): Command {
   return cmd
-    .option('--data <dir>', "folder holding the authors' seven files (default: paper-gains/ in the data directory)")
+    .option(
+      '--data <dir>',
+      "folder holding the authors' seven files (default: paper-gains/ in the data directory)",
+    )
     .option('--sessions <ids>', 'labelled sessions of the store to add, comma separated')
     .option('--sessions-set <set>', `set the sessions join: ${SET_NAMES.join(', ')}`, 'dev')
     .option('--labels <file>', 'label mapping JSON: [{"index": 0, "contains": ["classical_music"]}, ...]')
@@ -84,24 +88,37 @@ export function registerClassify(program: Command): void {
   withDataOptions(
     classify
       .command('train')
-      .description('train the authors\' CNN, keep the best validation checkpoint, evaluate it and save the model')
+      .description(
+        "train the authors' CNN, keep the best validation checkpoint, evaluate it and save the model",
+      )
       .requiredOption('--window <n>', `minutes per window (paper: ${WINDOW_SIZES.join(', ')})`)
       .option('--epochs <e>', 'epochs', '700')
       .option('--batch <b>', `batch size (paper's search: ${BATCH_SIZES.join(', ')})`, '500')
       .option('--seed <s>', 'random seed (split, initialisation, shuffling)', '1')
-      .option('--split <kind>', 'random (the paper\'s) or leakfree (held-out blocks per clip)', 'random'),
+      .option('--split <kind>', "random (the paper's) or leakfree (held-out blocks per clip)", 'random'),
   )
-    .option('--json', 'print one JSON line with the results (fractions, not percent); progress goes to stderr')
+    .option(
+      '--json',
+      'print one JSON line with the results (fractions, not percent); progress goes to stderr',
+    )
     .action(
       action(
         async (
-          opts: DataOpts & { window: string; epochs: string; batch: string; seed: string; split: string; json?: boolean },
+          opts: DataOpts & {
+            window: string
+            epochs: string
+            batch: string
+            seed: string
+            split: string
+            json?: boolean
+          },
         ) => {
           const window = windowOf(opts.window)
           const epochs = positiveInt('--epochs')(opts.epochs)
           const batch = positiveInt('--batch')(opts.batch)
           const seed = Number(opts.seed)
-          if (!Number.isInteger(seed) || seed < 0) throw new UserError(`--seed must be a whole number >= 0, got "${opts.seed}"`)
+          if (!Number.isInteger(seed) || seed < 0)
+            throw new UserError(`--seed must be a whole number >= 0, got "${opts.seed}"`)
           if (opts.split !== 'random' && opts.split !== 'leakfree') {
             throw new UserError(`--split must be random or leakfree, got "${opts.split}"`)
           }
@@ -122,13 +139,18 @@ export function registerClassify(program: Command): void {
             },
           })
           const model = saveModel(outcome, data)
-          process.stderr.write(`saved model ${model.id} (best epoch ${outcome.bestEpoch}, backend ${outcome.backend})\n`)
+          process.stderr.write(
+            `saved model ${model.id} (best epoch ${outcome.bestEpoch}, backend ${outcome.backend})\n`,
+          )
           if (opts.json) {
             const { dropped: _dropped, ...counts } = outcome.counts
             printJsonLine({
               window,
               counts,
-              validation: { precision: outcome.validation.weightedPrecision, accuracy: outcome.validation.accuracy },
+              validation: {
+                precision: outcome.validation.weightedPrecision,
+                accuracy: outcome.validation.accuracy,
+              },
               eval1: evalLine(outcome.eval1),
               eval2: evalLine(outcome.eval2),
               trainSeconds: outcome.trainSeconds,
@@ -144,12 +166,24 @@ export function registerClassify(program: Command): void {
                 `${outcome.trainSeconds.toFixed(1)} s; windows: ${outcome.counts.train} train, ` +
                 `${outcome.counts.validation} validation, ${outcome.counts.eval1} eval 1, ${outcome.counts.eval2} eval 2`,
               `${''.padEnd(34)} ${'ours'.padStart(8)}   ${'paper'.padStart(8)}`,
-              row('validation precision (weighted)', outcome.validation.weightedPrecision, paper?.validationPrecision),
+              row(
+                'validation precision (weighted)',
+                outcome.validation.weightedPrecision,
+                paper?.validationPrecision,
+              ),
               row('validation accuracy', outcome.validation.accuracy, undefined),
               row('eval 1 macro accuracy', outcome.eval1.macroAccuracy, paper?.eval1?.macroAccuracy),
-              row('eval 1 mean per-class precision', outcome.eval1.meanPrecision, paper?.eval1?.meanPrecision),
+              row(
+                'eval 1 mean per-class precision',
+                outcome.eval1.meanPrecision,
+                paper?.eval1?.meanPrecision,
+              ),
               row('eval 2 macro accuracy', outcome.eval2.macroAccuracy, paper?.eval2?.macroAccuracy),
-              row('eval 2 mean per-class precision', outcome.eval2.meanPrecision, paper?.eval2?.meanPrecision),
+              row(
+                'eval 2 mean per-class precision',
+                outcome.eval2.meanPrecision,
+                paper?.eval2?.meanPrecision,
+              ),
               `model ${model.id}`,
             ].join('\n') + '\n',
           )
@@ -190,7 +224,8 @@ export function registerClassify(program: Command): void {
       action((opts: { json?: boolean }) => {
         const models = listModels()
         if (opts.json) printJsonLine(models)
-        else if (models.length === 0) process.stdout.write('no models yet; run "mutescope classify train --window 7"\n')
+        else if (models.length === 0)
+          process.stdout.write('no models yet; run "mutescope classify train --window 7"\n')
         else {
           const line = (m: (typeof models)[number]) =>
             `${m.id.padEnd(44)} val ${pct(m.validation.weightedPrecision)}  eval1 ${pct(m.eval1.macroAccuracy)}  ` +

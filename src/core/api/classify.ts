@@ -20,9 +20,14 @@ interface Job {
  * One training at a time runs in this process; train() yields to the event loop after every epoch
  * (~25 ms at n=7 on the wasm backend), so other requests are served while it runs.
  */
-export function classifyHandlers({ store, events, dataDir }: AppContext): HandlerGroup<typeof classifyRequests> {
+export function classifyHandlers({
+  store,
+  events,
+  dataDir,
+}: Pick<AppContext, 'store' | 'events' | 'dataDir'>): HandlerGroup<typeof classifyRequests> {
   let job: Job | null = null
-  const status = (j: Job | null) => j && { jobId: j.jobId, settings: j.settings, startedAt: j.startedAt, progress: j.progress }
+  const status = (j: Job | null) =>
+    j && { jobId: j.jobId, settings: j.settings, startedAt: j.startedAt, progress: j.progress }
 
   return {
     classifyDataset: ({ window, ...src }) => {
@@ -30,7 +35,8 @@ export function classifyHandlers({ store, events, dataDir }: AppContext): Handle
       return { data, window, classes: [...CLASS_NAMES], rows: summarize(dataset, window) }
     },
     classifyStartTraining: ({ window, epochs, batch, seed, split, ...src }) => {
-      if (job) throw new UserError('a training is already running; wait for it to finish or cancel it', 'busy')
+      if (job)
+        throw new UserError('a training is already running; wait for it to finish or cancel it', 'busy')
       const { dataset, data } = loadDataset(src, store)
       const current: Job = {
         jobId: randomUUID(),
@@ -49,12 +55,12 @@ export function classifyHandlers({ store, events, dataDir }: AppContext): Handle
           events.emit('classifyProgress', current.progress)
         },
       })
-        .then((outcome) => {
-          events.emit('classifyDone', { jobId, model: summaryOf(saveModel(outcome, data, dataDir)), error: null })
-        })
-        .catch((err: unknown) => events.emit('classifyDone', { jobId, model: null, error: errorMessage(err) }))
-        .finally(() => {
+        .then((outcome) => ({ model: summaryOf(saveModel(outcome, data, dataDir)), error: null }))
+        .catch((err: unknown) => ({ model: null, error: errorMessage(err) }))
+        .then((end) => {
+          // Free the slot first, so a listener of classifyDone may start the next training at once.
           if (job === current) job = null
+          events.emit('classifyDone', { jobId, ...end })
         })
       return status(current)!
     },

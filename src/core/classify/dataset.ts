@@ -33,18 +33,25 @@ export const PAPER_FILES: Record<SetName, string[]> = {
 }
 
 /** Reads the authors' seven files from `dir`; clips the mapping does not label are left out, as theirs were. */
-export function loadPaperDataset(dir: string, mapping: readonly LabelRule[] = AUTHORS_LABEL_MAPPING): Dataset {
+export function loadPaperDataset(
+  dir: string,
+  mapping: readonly LabelRule[] = AUTHORS_LABEL_MAPPING,
+): Dataset {
   const read = (file: string): Recording[] => {
     const path = join(dir, file)
     if (!existsSync(path)) {
-      throw new UserError(`${path} is missing; point --data at the folder holding the authors' ${file} and its siblings`)
+      throw new UserError(
+        `${path} is missing; point --data at the folder holding the authors' ${file} and its siblings`,
+      )
     }
     const distance = /_(\d+)cm\.txt$/.exec(file)
     return parseGainsFile(readFileSync(path, 'utf8'), path).flatMap((b) => {
       const label = labelOf(b.video, mapping)
       if (label === null) return []
       const minutes = b.max.map((mx, i): Gains => [mx, b.mean[i], b.min[i]])
-      return [{ group: file, video: b.video, label, distanceCm: distance ? Number(distance[1]) : null, minutes }]
+      return [
+        { group: file, video: b.video, label, distanceCm: distance ? Number(distance[1]) : null, minutes },
+      ]
     })
   }
   return {
@@ -105,7 +112,9 @@ export function sessionRecording(
 ): Recording {
   const s = store.getSession(sessionId)
   if (s.activity.trim() === '') {
-    throw new UserError(`session ${sessionId} has no activity label; set its activity before using it as data`)
+    throw new UserError(
+      `session ${sessionId} has no activity label; set its activity before using it as data`,
+    )
   }
   return {
     group: `session ${sessionId}`,
@@ -151,7 +160,13 @@ export function makeWindows(recordings: readonly Recording[], n: number): Window
       y.push(label)
     }
   }
-  return { n, count: y.length, x: Float32Array.from(x), y: Int32Array.from(y), recMinute: Int32Array.from(refs) }
+  return {
+    n,
+    count: y.length,
+    x: Float32Array.from(x),
+    y: Int32Array.from(y),
+    recMinute: Int32Array.from(refs),
+  }
 }
 
 /** The recordings that yield no window of n minutes (too short), so callers can say why data is missing. */

@@ -18,7 +18,8 @@ const LISTS = ['Maxs', 'Means', 'Mins'] as const
 
 function parseList(text: string, key: string, where: string): number[] {
   const m = new RegExp(`^${key}:\\s*\\[(.*)\\]\\s*$`).exec(text)
-  if (!m) throw new UserError(`${where}: expected "${key}:[...]", found "${text.slice(0, 60)}"; fix the data file`)
+  if (!m)
+    throw new UserError(`${where}: expected "${key}:[...]", found "${text.slice(0, 60)}"; fix the data file`)
   const body = m[1].trim()
   if (body === '') return []
   return body.split(',').map((s) => {
@@ -47,12 +48,15 @@ export function parseGainsFile(text: string, fileName: string): GainsBlock[] {
     }
     const where = `${fileName}:${i + 1}`
     if (LISTS.some((k) => header.startsWith(`${k}:`))) {
-      throw new UserError(`${where}: a gains list without a line naming the played file before it; fix the data file`)
+      throw new UserError(
+        `${where}: a gains list without a line naming the played file before it; fix the data file`,
+      )
     }
     const [path, ...rest] = header.split(/\s+/)
     const lists = LISTS.map((key, k) => {
       const at = i + 1 + k
-      if (at >= lines.length) throw new UserError(`${fileName}:${at + 1}: the file ends inside a block; fix the data file`)
+      if (at >= lines.length)
+        throw new UserError(`${fileName}:${at + 1}: the file ends inside a block; fix the data file`)
       return parseList(lines[at].trim(), key, `${fileName}:${at + 1}`)
     })
     const [max, mean, min] = lists
@@ -62,9 +66,11 @@ export function parseGainsFile(text: string, fileName: string): GainsBlock[] {
           'they must have one value per minute each',
       )
     }
-    if (max.length > 0) blocks.push({ video: basename(path), note: rest.join(' '), line: i + 1, max, mean, min })
+    if (max.length > 0)
+      blocks.push({ video: basename(path), note: rest.join(' '), line: i + 1, max, mean, min })
     i += 4
   }
-  if (blocks.length === 0) throw new UserError(`${fileName}: no gains blocks found; is this one of the authors' files?`)
+  if (blocks.length === 0)
+    throw new UserError(`${fileName}: no gains blocks found; is this one of the authors' files?`)
   return blocks
 }

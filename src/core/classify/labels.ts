@@ -33,7 +33,10 @@ export function labelOf(name: string, mapping: readonly LabelRule[] = AUTHORS_LA
  * A session's activity label: a class name ("dog barking"), its index, or anything the mapping matches
  * ("dog_barking3.wav"). Throws when nothing does, naming the accepted labels.
  */
-export function sessionLabel(activity: string, mapping: readonly LabelRule[] = AUTHORS_LABEL_MAPPING): number {
+export function sessionLabel(
+  activity: string,
+  mapping: readonly LabelRule[] = AUTHORS_LABEL_MAPPING,
+): number {
   const a = activity.trim().toLowerCase()
   const byName = CLASS_NAMES.findIndex((c) => c === a)
   if (byName >= 0) return byName

@@ -17,7 +17,8 @@ export function modelsDir(base = dataDir()): string {
 const ID = /^[A-Za-z0-9._-]{1,200}$/
 
 function modelPath(id: string, base?: string): string {
-  if (!ID.test(id)) throw new UserError(`"${id}" is not a model id; run "mutescope classify models" to list them`)
+  if (!ID.test(id))
+    throw new UserError(`"${id}" is not a model id; run "mutescope classify models" to list them`)
   return join(modelsDir(base), `${id}.json`)
 }
 
@@ -58,7 +59,8 @@ function parseModel(text: string, where: string): SavedModel {
 
 export function loadModel(id: string, base?: string): SavedModel {
   const path = modelPath(id, base)
-  if (!existsSync(path)) throw new UserError(`no model "${id}"; run "mutescope classify models" to list them`, 'not_found')
+  if (!existsSync(path))
+    throw new UserError(`no model "${id}"; run "mutescope classify models" to list them`, 'not_found')
   return parseModel(readFileSync(path, 'utf8'), path)
 }
 
@@ -91,6 +93,7 @@ export function defaultModel(base?: string): SavedModel {
 
 export function deleteModel(id: string, base?: string): void {
   const path = modelPath(id, base)
-  if (!existsSync(path)) throw new UserError(`no model "${id}"; run "mutescope classify models" to list them`, 'not_found')
+  if (!existsSync(path))
+    throw new UserError(`no model "${id}"; run "mutescope classify models" to list them`, 'not_found')
   rmSync(path)
 }

@@ -94,7 +94,8 @@ function expansion(n: number): { s: Float32Array; cols: number; parts: number[] 
   for (let t = 0; t < n - 2; t++)
     for (let o = 0; o < CH; o++) {
       for (let k = 0; k < 2; k++)
-        for (let c = 0; c < CH; c++) set(42 + o * 12 + c * 2 + k, m2At + ((t + k) * CH + c) * out2 + o * (n - 2) + t)
+        for (let c = 0; c < CH; c++)
+          set(42 + o * 12 + c * 2 + k, m2At + ((t + k) * CH + c) * out2 + o * (n - 2) + t)
       set(114 + o, b2At + o * (n - 2) + t)
     }
   return { s, cols, parts }
@@ -170,8 +171,12 @@ export class Network {
     const g3 = tf.sub(tf.softmax(logits), oneHot).div(batch) as tf.Tensor2D
     // Bias gradients as ones @ dOut: a matmul is cheaper than a column sum on wasm.
     const ones = tf.ones([1, batch]) as tf.Tensor2D
-    const dense = (input: tf.Tensor2D, dOut: tf.Tensor2D) => [tf.matMul(tf.transpose(input), dOut), tf.matMul(ones, dOut)]
-    const back = (dOut: tf.Tensor2D, weight: tf.Tensor2D): tf.Tensor2D => tf.matMul(dOut, tf.transpose(weight))
+    const dense = (input: tf.Tensor2D, dOut: tf.Tensor2D) => [
+      tf.matMul(tf.transpose(input), dOut),
+      tf.matMul(ones, dOut),
+    ]
+    const back = (dOut: tf.Tensor2D, weight: tf.Tensor2D): tf.Tensor2D =>
+      tf.matMul(dOut, tf.transpose(weight))
     const tanhGrad = (dy: tf.Tensor2D, y: tf.Tensor2D) => tf.mul(dy, tf.sub(1, tf.square(y))) as tf.Tensor2D
     const reluGrad = (dy: tf.Tensor2D, y: tf.Tensor2D) => tf.mul(dy, tf.step(y)) as tf.Tensor2D
     const [gd3, gc3] = dense(h2, g3)
@@ -184,9 +189,15 @@ export class Network {
     const gz1 = reluGrad(back(gz2, w.m2), a1)
     const gm1 = tf.matMul(xT, gz1)
     const gb1 = tf.matMul(ones, gz1)
-    const gExpanded = tf.concat([gm1.reshape([1, -1]), gb1.reshape([1, -1]), gm2.reshape([1, -1]), gb2.reshape([1, -1])], 1)
+    const gExpanded = tf.concat(
+      [gm1.reshape([1, -1]), gb1.reshape([1, -1]), gm2.reshape([1, -1]), gb2.reshape([1, -1])],
+      1,
+    )
     const gConv = tf.matMul(gExpanded, this.sT).reshape([-1])
-    const grad = tf.concat([gConv, ...[gd1, gc1, gd2, gc2, gd3, gc3].map((t) => t.reshape([-1]))]) as tf.Tensor1D
+    const grad = tf.concat([
+      gConv,
+      ...[gd1, gc1, gd2, gc2, gd3, gc3].map((t) => t.reshape([-1])),
+    ]) as tf.Tensor1D
     return { loss, grad }
   }
 }

@@ -9,7 +9,11 @@ import { Network } from './network'
 import { argmaxRows, probabilities } from './train'
 
 /** Classifies the latest n gains records of a session (n = the model's window): the live privacy risk. */
-export async function predictSession(store: SessionStore, sessionId: number, model: SavedModel): Promise<Prediction> {
+export async function predictSession(
+  store: SessionStore,
+  sessionId: number,
+  model: SavedModel,
+): Promise<Prediction> {
   const records = sessionGains(store, sessionId)
   const n = model.window
   if (records.length < n) {

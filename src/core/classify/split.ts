@@ -31,7 +31,12 @@ export function randomSplit(w: Windows, rng: Rng, valFraction = 0.2): Split {
  * are, and dropped otherwise, so no minute is seen on both sides. The block sits at the same relative place in
  * every recording of one clip (seeded by the clip's name), so the same audio is held out at every distance.
  */
-export function leakFreeSplit(w: Windows, recordings: readonly Recording[], seed: number, valFraction = 0.2): Split {
+export function leakFreeSplit(
+  w: Windows,
+  recordings: readonly Recording[],
+  seed: number,
+  valFraction = 0.2,
+): Split {
   const blocks = recordings.map((r) => {
     const len = Math.round(r.minutes.length * valFraction)
     const start = Math.floor(makeRng(`${seed}:${r.video}`)() * (r.minutes.length - len + 1))

@@ -70,9 +70,16 @@ function batchTensors(w: Windows, idx: Int32Array) {
 }
 
 /** Class probabilities of `count` windows (x as in Windows) under the given parameters. */
-export function probabilities(net: Network, params: tf.Tensor1D, x: Float32Array, count: number): Float32Array {
+export function probabilities(
+  net: Network,
+  params: tf.Tensor1D,
+  x: Float32Array,
+  count: number,
+): Float32Array {
   if (count === 0) return new Float32Array(0)
-  return tf.tidy(() => tf.softmax(net.logits(params, tf.tensor2d(x, [count, 3 * net.l.n])))).dataSync() as Float32Array
+  return tf
+    .tidy(() => tf.softmax(net.logits(params, tf.tensor2d(x, [count, 3 * net.l.n]))))
+    .dataSync() as Float32Array
 }
 
 export function argmaxRows(p: Float32Array): Int32Array {
@@ -103,12 +110,16 @@ export async function train(data: Dataset, o: TrainOptions): Promise<TrainOutcom
   const backend = await tfReady()
   const dev = makeWindows(data.dev, o.window)
   if (dev.count === 0) {
-    throw new UserError(`the development set has no windows of ${o.window} minutes; check --data and --window`)
+    throw new UserError(
+      `the development set has no windows of ${o.window} minutes; check --data and --window`,
+    )
   }
   const rng = makeRng(o.seed)
   const split = o.split === 'leakfree' ? leakFreeSplit(dev, data.dev, o.seed) : randomSplit(dev, rng)
   if (split.train.length === 0 || split.val.length === 0) {
-    throw new UserError(`the development set is too small to split into training and validation at window ${o.window}`)
+    throw new UserError(
+      `the development set is too small to split into training and validation at window ${o.window}`,
+    )
   }
   const val = subset(dev, split.val)
   const net = new Network(o.window)
@@ -153,7 +164,8 @@ export async function train(data: Dataset, o: TrainOptions): Promise<TrainOutcom
     }
     const trainSeconds = (performance.now() - started) / 1000
     const params = tf.tensor1d(best.params)
-    const evaluate = (x: Float32Array, y: Int32Array) => setMetrics(y, argmaxRows(probabilities(net, params, x, y.length)))
+    const evaluate = (x: Float32Array, y: Int32Array) =>
+      setMetrics(y, argmaxRows(probabilities(net, params, x, y.length)))
     const e1 = makeWindows(data.eval1, o.window)
     const e2 = makeWindows(data.eval2, o.window)
     const outcome: TrainOutcome = {

@@ -67,7 +67,11 @@ const trainSettings = z.object({
   window: windowSize,
   epochs: z.number().int().min(1).max(100_000),
   batch: z.number().int().min(1).max(100_000),
-  seed: z.number().int().min(0).max(2 ** 31),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31),
   split: splitKind,
 })
 
@@ -166,7 +170,12 @@ export const classifyRequests = {
   classifyDataset: request(
     "Minutes and clips per class and set (the paper's Table 3) for a window size",
     dataSource.extend({ window: windowSize }).strict(),
-    z.object({ data: z.string(), window: z.number().int(), classes: z.array(z.string()), rows: z.array(summaryRow) }),
+    z.object({
+      data: z.string(),
+      window: z.number().int(),
+      classes: z.array(z.string()),
+      rows: z.array(summaryRow),
+    }),
   ),
   classifyStartTraining: request(
     'Starts training in the background; progress arrives as classifyProgress, the end as classifyDone',
@@ -175,13 +184,22 @@ export const classifyRequests = {
         window: windowSize.default(7),
         epochs: z.number().int().min(1).max(100_000).default(700),
         batch: z.number().int().min(1).max(100_000).default(500),
-        seed: z.number().int().min(0).max(2 ** 31).default(1),
+        seed: z
+          .number()
+          .int()
+          .min(0)
+          .max(2 ** 31)
+          .default(1),
         split: splitKind.default('random'),
       })
       .strict(),
     trainJob,
   ),
-  classifyTrainingStatus: request('The training running now, if any', z.object({}).strict(), trainJob.nullable()),
+  classifyTrainingStatus: request(
+    'The training running now, if any',
+    z.object({}).strict(),
+    trainJob.nullable(),
+  ),
   classifyCancelTraining: request(
     'Stops the running training (nothing is saved)',
     z.object({ jobId: z.string() }).strict(),
