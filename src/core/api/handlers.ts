@@ -7,6 +7,7 @@ import type { AppContext } from './context'
 import { experimentHandlers } from './experiment'
 import { sessionsHandlers } from './sessions'
 import { systemHandlers } from './system'
+import { telemetryHandlers } from './telemetry'
 
 type Handler<D extends RequestDef> = (
   input: z.output<D['input']>,
@@ -26,5 +27,6 @@ export function createHandlers(ctx: AppContext): Handlers {
     ...analysisHandlers(ctx),
     ...classifyHandlers(ctx),
     ...captureHandlers(),
+    ...telemetryHandlers(),
   }
 }

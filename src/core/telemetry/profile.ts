@@ -1,8 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { z } from 'zod'
-import { UserError } from '../errors'
+import { errorMessage, UserError } from '../errors'
 import { dataDir, resourcePath } from '../paths'
+import type { ProfileInfo } from '../../shared/contract/telemetry'
 import { parsePath, type Step } from './json-path'
 
 const path = z
@@ -118,13 +119,38 @@ export function userProfileDir(): string {
   return join(dataDir(), 'profiles')
 }
 
-function profileFiles(): Map<string, string> {
-  const files = new Map<string, string>()
-  for (const dir of [resourcePath('profiles'), userProfileDir()]) {
+/** Profile files by name; a user profile of a built-in's name replaces it. */
+function profileFiles(): Map<string, { file: string; builtin: boolean }> {
+  const files = new Map<string, { file: string; builtin: boolean }>()
+  for (const [dir, builtin] of [
+    [resourcePath('profiles'), true],
+    [userProfileDir(), false],
+  ] as const) {
     if (!existsSync(dir)) continue
-    for (const f of readdirSync(dir)) if (f.endsWith('.json')) files.set(basename(f, '.json'), join(dir, f))
+    for (const f of readdirSync(dir))
+      if (f.endsWith('.json')) files.set(basename(f, '.json'), { file: join(dir, f), builtin })
   }
   return files
+}
+
+/** Every known profile with what a picker shows; an invalid user profile is listed with its error. */
+export function listProfiles(): ProfileInfo[] {
+  return [...profileFiles()].map(([name, { file, builtin }]) => {
+    try {
+      const p = loadProfileFile(file)
+      return {
+        name,
+        file,
+        builtin,
+        description: p.data.description,
+        intervalS: p.data.intervalS,
+        kind: p.extract.kind,
+        error: null,
+      }
+    } catch (err) {
+      return { name, file, builtin, description: '', intervalS: null, kind: null, error: errorMessage(err) }
+    }
+  })
 }
 
 /** Names of the built-in and user profiles. */
@@ -134,11 +160,15 @@ export function profileNames(): string[] {
 
 /** Loads a profile by name (built-in or in the user profile folder) or from a JSON file path. */
 export function loadProfile(nameOrPath: string): Profile {
-  const file = profileFiles().get(nameOrPath) ?? (existsSync(nameOrPath) ? nameOrPath : undefined)
+  const file = profileFiles().get(nameOrPath)?.file ?? (existsSync(nameOrPath) ? nameOrPath : undefined)
   if (!file)
     throw new UserError(
       `no profile "${nameOrPath}": use one of ${profileNames().join(', ')}, a profile in ${userProfileDir()}, or a path to a profile JSON file`,
     )
+  return loadProfileFile(file)
+}
+
+function loadProfileFile(file: string): Profile {
   let raw: unknown
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'))

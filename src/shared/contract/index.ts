@@ -6,6 +6,7 @@ import type { RequestDef } from './define'
 import { experimentEvents, experimentRequests } from './experiment'
 import { sessionsEvents, sessionsRequests } from './sessions'
 import { systemRequests } from './system'
+import { telemetryRequests } from './telemetry'
 
 export type { Reply, RequestDef } from './define'
 
@@ -17,6 +18,7 @@ export const requests = {
   ...analysisRequests,
   ...classifyRequests,
   ...captureRequests,
+  ...telemetryRequests,
 } satisfies Record<string, RequestDef>
 
 /** Every event stream the UI can subscribe to. */

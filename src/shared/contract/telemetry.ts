@@ -1,0 +1,43 @@
+import { z } from 'zod'
+import { telemetryRecord } from '../model'
+import { request } from './define'
+
+export const profileInfo = z.object({
+  name: z.string(),
+  file: z.string(),
+  builtin: z.boolean(),
+  description: z.string(),
+  intervalS: z.number().nullable(),
+  kind: z.enum(['records', 'numericLeaves']).nullable(),
+  /** Why a user profile cannot be used (it is listed so the user can fix it); null when valid. */
+  error: z.string().nullable(),
+})
+export type ProfileInfo = z.infer<typeof profileInfo>
+
+export const decodeProblem = z.object({
+  conn: z.string().nullable(),
+  t: z.number().nullable(),
+  stage: z.string(),
+  message: z.string(),
+})
+
+export const telemetryRequests = {
+  listProfiles: request(
+    'Extraction profiles: the built-in ones and those in the user profile folder',
+    z.object({}).strict(),
+    z.object({ userDir: z.string(), profiles: z.array(profileInfo) }),
+  ),
+  decodeTelemetry: request(
+    "Decodes captured plaintext with a profile: one connection's raw bytes (base64), or capture JSON lines",
+    z
+      .object({
+        profile: z.string().min(1).max(4096),
+        input: z.discriminatedUnion('kind', [
+          z.object({ kind: z.literal('bytes'), base64: z.string().max(70_000_000) }).strict(),
+          z.object({ kind: z.literal('captureLines'), text: z.string().max(200_000_000) }).strict(),
+        ]),
+      })
+      .strict(),
+    z.object({ records: z.array(telemetryRecord), problems: z.array(decodeProblem) }),
+  ),
+}
