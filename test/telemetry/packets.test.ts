@@ -238,6 +238,16 @@ describe('bodies and framing', () => {
     expect(gainsOf(records)).toEqual(truthOf([packets[1]]))
   })
 
+  it('a WebSocket upgrade turns the rest of the connection into frames that are not parsed as HTTP', () => {
+    const ws = Buffer.from(
+      'GET /socket HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n',
+    )
+    const frames = Buffer.from([0x81, 0x85, 1, 2, 3, 4, 0x49, 0x67, 0x6f, 0x68, 0x6e, 0x0d, 0x0a])
+    const { records, problems } = decodeBytes(Buffer.concat([ws, frames, withLength(p)]), webex)
+    expect(problems).toEqual([])
+    expect(records).toEqual([])
+  })
+
   it('requests the profile does not match are ignored', () => {
     const other = { ...p, requestLine: 'POST /other HTTP/1.1' }
     expect(decodeBytes(withLength(other), webex).records).toEqual([])

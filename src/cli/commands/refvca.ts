@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { UserError } from '../../core/errors'
+import { agcModelName } from '../../core/refvca/agc'
 import { runRefvca, type SentReport } from '../../core/refvca/refvca'
 import { action, printJsonLine } from '../action'
 
@@ -107,8 +108,9 @@ export function registerRefvca(program: Command): void {
             sink: sink.origin,
             intervalS,
             input: opts.source ?? opts.file,
+            agc: agcModelName,
           },
-          `refvca (pid ${process.pid}) reporting every ${intervalS} s to ${sink.origin}`,
+          `refvca (pid ${process.pid}) reporting every ${intervalS} s to ${sink.origin}; gains from the ${agcModelName}`,
         )
         try {
           await runRefvca({

@@ -16,6 +16,9 @@ export interface AgcOptions {
   releaseDb: number
 }
 
+/** How reports and logs name the model, so nobody takes it for a vendor's algorithm. */
+export const agcModelName = "MuteScope refvca AGC model (not Webex's algorithm)"
+
 export const defaultAgc: AgcOptions = { targetDbfs: -20, attackDb: 3, releaseDb: 0.1 }
 
 export const maxGainDb = 55

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { gzipSync } from 'node:zlib'
-import type { IntervalGains } from './agc'
+import { agcModelName, type IntervalGains } from './agc'
 
 /**
  * A request body shaped like Webex's media-quality telemetry (as in the PETS 2022 artifact): the JSON
@@ -16,7 +16,7 @@ export function webexBody(gains: IntervalGains, ts: Date, correlationId: string)
         {
           audioReceive: [],
           audioTransmit: [{ common: { direction: 'sendrecv', isMain: true }, levels: gains }],
-          intervalMetadata: { agc: "MuteScope refvca AGC model (not Webex's algorithm)" },
+          intervalMetadata: { agc: agcModelName },
         },
       ],
     },

@@ -271,7 +271,9 @@ export class Http1Stream {
   }
 
   private finish(msg: Pending): void {
-    this.state = { k: 'start' }
+    // After CONNECT or a WebSocket upgrade the connection carries another protocol: not HTTP to resync on.
+    const tunnel = msg.method === 'CONNECT' || /websocket/i.test(msg.headers.get('upgrade') ?? '')
+    this.state = tunnel ? { k: 'drain' } : { k: 'start' }
     const { parts, size: _size, status: _status, ...rest } = msg
     this.onMessage({ ...rest, body: Buffer.concat(parts) })
   }
