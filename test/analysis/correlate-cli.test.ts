@@ -109,6 +109,10 @@ describe('mutescope correlate', () => {
       [['correlate', '9999', '--json'], /no session with id 9999; run "mutescope sessions list"/],
       [['correlate', String(id), '--method', 'sliding'], /--method must be aligned or fixed/],
       [['correlate', 'abc'], /session id must be a positive whole number/],
+      [['correlate', String(id), '--offset', 'abc'], /--offset must be a number, got "abc"/],
+      [['correlate', String(id), '--lag-step', '0'], /--lag-step must be greater than 0/],
+      [['correlate', String(id), '--offset', '1e9'], /invalid alignment options:[\s\S]*offsetS/],
+      [['correlate', String(id), '--scale', '50', '--png', 'x.png'], /--scale must be at most 8/],
       [
         ['correlate', String(id), '--svg', join(tempDir(), 'missing', 'x.svg')],
         /cannot write .*x\.svg.*writable path/,

@@ -9,31 +9,32 @@ import { SessionStore } from '../../core/store/session-store'
 import type { AlignMethod, AnalysisResult, LevelStats } from '../../shared/contract/analysis'
 import { action, finiteNumber, positiveInt, printJsonLine } from '../action'
 
+/** Numbers arrive as text and are parsed inside the action, where a bad value is a UserError (exit 1). */
 interface Options {
-  offset: number
-  lag: number
+  offset: string
+  lag: string
   bestLag?: boolean
-  lagRange?: number
-  lagStep: number
+  lagRange?: string
+  lagStep: string
   method: AlignMethod
-  interval?: number
+  interval?: string
   level: 'laeq' | 'lafmax'
   svg?: string
   png?: string
   csv?: string
-  scale: number
+  scale: string
   title?: string
   calibrated?: boolean
   json?: boolean
 }
 
-function positiveNumber(name: string) {
-  const parse = finiteNumber(name)
-  return (value: string): number => {
-    const n = parse(value)
-    if (n <= 0) throw new UserError(`${name} must be greater than 0, got "${value}"`)
-    return n
-  }
+function positiveNumber(name: string, value: string): number
+function positiveNumber(name: string, value: string | undefined): number | undefined
+function positiveNumber(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  const n = finiteNumber(name)(value)
+  if (n <= 0) throw new UserError(`${name} must be greater than 0, got "${value}"`)
+  return n
 }
 
 type Gains<T> = { min: T; mean: T; max: T }
@@ -112,39 +113,21 @@ export function registerCorrelate(program: Command): void {
     .description(
       'correlate the gains a session recorded with the loudness of what was played (Pearson, Spearman)',
     )
-    .option(
-      '--offset <s>',
-      'seconds added to telemetry timestamps to match the playback clock',
-      finiteNumber('--offset'),
-      0,
-    )
-    .option(
-      '--lag <s>',
-      "seconds the app's report lags behind the audio it summarises",
-      finiteNumber('--lag'),
-      0,
-    )
+    .option('--offset <s>', 'seconds added to telemetry timestamps to match the playback clock', '0')
+    .option('--lag <s>', "seconds the app's report lags behind the audio it summarises", '0')
     .option('--best-lag', 'search the lag that maximises |r| of mean gain against LAeq (around --lag)')
-    .option(
-      '--lag-range <s>',
-      'best-lag search range, ± seconds (default: one telemetry interval)',
-      positiveNumber('--lag-range'),
-    )
-    .option('--lag-step <s>', 'best-lag search step in seconds', positiveNumber('--lag-step'), 1)
+    .option('--lag-range <s>', 'best-lag search range, ± seconds (default: one telemetry interval)')
+    .option('--lag-step <s>', 'best-lag search step in seconds', '1')
     .option(
       '--method <method>',
       "aligned (by timestamps) or fixed (the authors' consecutive windows)",
       'aligned',
     )
-    .option(
-      '--interval <s>',
-      "telemetry interval, when the session's profile stored none",
-      positiveNumber('--interval'),
-    )
+    .option('--interval <s>', "telemetry interval, when the session's profile stored none")
     .option('--level <level>', 'level on the plot: laeq or lafmax', 'laeq')
     .option('--svg <file>', 'write the correlation plot as SVG')
     .option('--png <file>', 'write the correlation plot as PNG')
-    .option('--scale <n>', 'PNG resolution factor', positiveNumber('--scale'), 2)
+    .option('--scale <n>', 'PNG resolution factor, up to 8', '2')
     .option('--title <text>', 'plot title')
     .option('--calibrated', 'levels carry a calibration offset: label them dBA rather than dBA re full scale')
     .option('--csv <file>', 'write the aligned windows as CSV')
@@ -156,17 +139,19 @@ export function registerCorrelate(program: Command): void {
           throw new UserError(`--method must be aligned or fixed, got "${opts.method}"`)
         if (opts.level !== 'laeq' && opts.level !== 'lafmax')
           throw new UserError(`--level must be laeq or lafmax, got "${opts.level}"`)
+        const scale = positiveNumber('--scale', opts.scale)
+        if (scale > 8) throw new UserError(`--scale must be at most 8, got "${opts.scale}"`)
         const store = SessionStore.open()
         let result: AnalysisResult
         try {
           result = analyzeSession(store, id, {
             method: opts.method,
-            offsetS: opts.offset,
-            lagS: opts.lag,
+            offsetS: finiteNumber('--offset')(opts.offset),
+            lagS: finiteNumber('--lag')(opts.lag),
             bestLag: opts.bestLag ?? false,
-            lagRangeS: opts.lagRange,
-            lagStepS: opts.lagStep,
-            intervalS: opts.interval,
+            lagRangeS: positiveNumber('--lag-range', opts.lagRange),
+            lagStepS: positiveNumber('--lag-step', opts.lagStep),
+            intervalS: positiveNumber('--interval', opts.interval),
           })
         } finally {
           store.close()
@@ -174,7 +159,7 @@ export function registerCorrelate(program: Command): void {
         const plot = { level: opts.level, title: opts.title, calibrated: opts.calibrated ?? false }
         const svg = opts.svg || opts.png ? plotSvg(result, plot) : ''
         if (opts.svg) write(opts.svg, svg)
-        if (opts.png) write(opts.png, svgToPng(svg, opts.scale))
+        if (opts.png) write(opts.png, svgToPng(svg, scale))
         if (opts.csv) write(opts.csv, pairsCsv(result))
         if (opts.json) {
           if (result.bestLag)

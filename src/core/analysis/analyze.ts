@@ -1,3 +1,4 @@
+import { z } from 'zod'
 import {
   alignOptions,
   type AlignedPair,
@@ -61,7 +62,9 @@ function levelStats(pairs: readonly AlignedPair[], level: 'laeq' | 'lafmax'): Le
  * Throws a UserError when fewer than three intervals can be paired, naming what to change.
  */
 export function analyzeSession(store: SessionStore, id: number, options: AlignOptions = {}): AnalysisResult {
-  const opts = alignOptions.parse(options)
+  const parsed = alignOptions.safeParse(options)
+  if (!parsed.success) throw new UserError(`invalid alignment options: ${z.prettifyError(parsed.error)}`)
+  const opts = parsed.data
   const session = store.getSession(id)
   const records = gainRecords(store.telemetry(id))
   if (records.length < MIN_PAIRS)
