@@ -1,8 +1,121 @@
-// Placeholder until the classifier page lands (owned by the classifier work).
+import { useCallback, useState } from 'react'
+import { WINDOW_SIZES } from '../../shared/contract/classify'
+import { api } from '../api'
+import { DatasetSummary } from '../components/classify/DatasetSummary'
+import { SOURCE_NOTE } from '../components/classify/format'
+import { LivePrediction } from '../components/classify/LivePrediction'
+import { ModelsList } from '../components/classify/ModelsList'
+import { ResultsTable } from '../components/classify/ResultsTable'
+import { TrainingCurves } from '../components/classify/TrainingCurves'
+import { TrainPanel } from '../components/classify/TrainPanel'
+import { WindowComparison } from '../components/classify/WindowComparison'
+import { Empty, ErrorState, Loading } from '../components/Status'
+import { useRequest } from '../useRequest'
+
+/**
+ * The background-activity classifier of the paper's Sec. 5.3: the authors' Webex gains, training their CNN,
+ * its results beside theirs, and live inference on a session's latest minutes.
+ */
 export function ClassifierPage() {
+  const [data, setData] = useState('')
+  const [window, setWindow] = useState(7)
+  const [selected, setSelected] = useState<string | null>(null)
+  const [models, reloadModels] = useRequest(() => api.classifyListModels({}), [])
+  const [detail] = useRequest(
+    () => (selected ? api.classifyGetModel({ id: selected }) : Promise.resolve(null)),
+    [selected, models.state === 'ready' ? models.data.length : 0],
+  )
+  const [deleteError, setDeleteError] = useState<string | null>(null)
+
+  const onTrained = useCallback(
+    (id: string | null) => {
+      reloadModels()
+      if (id) setSelected(id)
+    },
+    [reloadModels],
+  )
+
+  async function remove(id: string) {
+    setDeleteError(null)
+    try {
+      await api.classifyDeleteModel({ id })
+      if (selected === id) setSelected(null)
+      reloadModels()
+    } catch (err) {
+      setDeleteError((err as Error).message)
+    }
+  }
+
+  const list = models.state === 'ready' ? models.data : []
   return (
-    <section>
-      <h1>Classifier</h1>
+    <section aria-labelledby="classifier-title">
+      <header className="page-header">
+        <h1 id="classifier-title">Classifier</h1>
+        <p className="muted">{SOURCE_NOTE}</p>
+      </header>
+
+      <section className="card" aria-labelledby="dataset-title">
+        <h2 id="dataset-title">Dataset</h2>
+        <div className="row">
+          <label className="wide">
+            Data folder (the authors' seven files; empty = paper-gains/ in the data directory)
+            <input
+              value={data}
+              onChange={(e) => setData(e.target.value.trim())}
+              placeholder="paper-gains folder"
+            />
+          </label>
+          <label>
+            Window
+            <select value={window} onChange={(e) => setWindow(Number(e.target.value))}>
+              {WINDOW_SIZES.map((n) => (
+                <option key={n}>{n}</option>
+              ))}
+            </select>
+          </label>
+        </div>
+        <DatasetSummary data={data} window={window} />
+      </section>
+
+      <section className="card" aria-labelledby="train-title">
+        <h2 id="train-title">Training</h2>
+        <TrainPanel data={data} onTrained={onTrained} />
+      </section>
+
+      <section className="card" aria-labelledby="models-title">
+        <h2 id="models-title">Saved models</h2>
+        {deleteError && <ErrorState error={deleteError} />}
+        {models.state === 'loading' && <Loading what="models" />}
+        {models.state === 'error' && <ErrorState error={models.error} onRetry={reloadModels} />}
+        {models.state === 'ready' && list.length === 0 && <Empty>No model yet: train one above.</Empty>}
+        {list.length > 0 && (
+          <ModelsList models={list} selected={selected} onSelect={setSelected} onDelete={remove} />
+        )}
+      </section>
+
+      {detail.state === 'ready' && detail.data && (
+        <section className="card" aria-labelledby="results-title">
+          <h2 id="results-title">Results of {detail.data.id}</h2>
+          <ResultsTable model={detail.data} />
+          <TrainingCurves points={detail.data.history} bestEpoch={detail.data.bestEpoch} />
+        </section>
+      )}
+      {detail.state === 'error' && <ErrorState error={detail.error} />}
+
+      {list.length > 0 && (
+        <section className="card" aria-labelledby="compare-title">
+          <h2 id="compare-title">Across window sizes</h2>
+          <WindowComparison models={list} />
+        </section>
+      )}
+
+      <section className="card" aria-labelledby="live-title">
+        <h2 id="live-title">What a session reveals</h2>
+        <p className="muted">
+          The latest n minutes of gains a muted session sent, classified by a saved model.
+        </p>
+        <LivePrediction models={list} />
+      </section>
     </section>
   )
 }
