@@ -9,6 +9,7 @@ import { ResultsTable } from '../components/classify/ResultsTable'
 import { TrainingCurves } from '../components/classify/TrainingCurves'
 import { TrainPanel } from '../components/classify/TrainPanel'
 import { WindowComparison } from '../components/classify/WindowComparison'
+import { ConfirmDialog } from '../components/ConfirmDialog'
 import { Empty, ErrorState, Loading } from '../components/Status'
 import { useRequest } from '../useRequest'
 
@@ -26,6 +27,7 @@ export function ClassifierPage() {
     [selected, models.state === 'ready' ? models.data.length : 0],
   )
   const [deleteError, setDeleteError] = useState<string | null>(null)
+  const [confirming, setConfirming] = useState<string | null>(null)
 
   const onTrained = useCallback(
     (id: string | null) => {
@@ -36,6 +38,7 @@ export function ClassifierPage() {
   )
 
   async function remove(id: string) {
+    setConfirming(null)
     setDeleteError(null)
     try {
       await api.classifyDeleteModel({ id })
@@ -85,11 +88,20 @@ export function ClassifierPage() {
       <section className="card" aria-labelledby="models-title">
         <h2 id="models-title">Saved models</h2>
         {deleteError && <ErrorState error={deleteError} />}
+        {confirming && (
+          <ConfirmDialog
+            title="Delete this model?"
+            message={`${confirming} will be removed from the data directory.`}
+            confirmLabel="Delete model"
+            onConfirm={() => void remove(confirming)}
+            onCancel={() => setConfirming(null)}
+          />
+        )}
         {models.state === 'loading' && <Loading what="models" />}
         {models.state === 'error' && <ErrorState error={models.error} onRetry={reloadModels} />}
         {models.state === 'ready' && list.length === 0 && <Empty>No model yet: train one above.</Empty>}
         {list.length > 0 && (
-          <ModelsList models={list} selected={selected} onSelect={setSelected} onDelete={remove} />
+          <ModelsList models={list} selected={selected} onSelect={setSelected} onDelete={setConfirming} />
         )}
       </section>
 

@@ -3,7 +3,7 @@ import { SHORT_LABELS } from './format'
 /** A row-normalised confusion matrix as a heatmap: rows are true classes, columns predicted ones. */
 export function ConfusionHeatmap({ title, confusion }: { title: string; confusion: number[][] }) {
   return (
-    <table className="heatmap" aria-label={`Confusion matrix, ${title}`}>
+    <table aria-label={`Confusion matrix, ${title}`} style={{ fontSize: '0.8rem' }}>
       <caption>{title}</caption>
       <thead>
         <tr>

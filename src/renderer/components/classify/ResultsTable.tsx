@@ -77,7 +77,7 @@ export function ResultsTable({ model }: { model: ModelSummary }) {
         </tbody>
       </table>
       <div
-        style={{ display: 'grid', gridTemplateColumns: 'repeat(auto-fit, minmax(22rem, 1fr))', gap: '1rem' }}
+        style={{ display: 'grid', gridTemplateColumns: 'repeat(auto-fit, minmax(34rem, 1fr))', gap: '1rem' }}
       >
         {sets.map(([title, m]) => (
           <ConfusionHeatmap key={title} title={title} confusion={m.confusion} />
