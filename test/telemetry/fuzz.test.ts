@@ -123,10 +123,13 @@ describe('hostile input never throws, never hangs, stays bounded', () => {
   })
 
   it('deeply nested JSON is reported and skipped, not recursed into', () => {
+    // 200,000 levels are refused before parsing; 1,000 after it, by the walk over the parsed value.
     const deep = '['.repeat(200_000) + ']'.repeat(200_000)
+    const lessDeep = '['.repeat(1000) + ']'.repeat(1000)
     const nestedDeep = JSON.stringify({ a: Buffer.from(gzipSync(deep)).toString('base64') })
     for (const bytes of [
       Buffer.from(`POST /x HTTP/1.1\n${deep}\n`),
+      Buffer.from(`POST /x HTTP/1.1\n${lessDeep}\n`),
       withLength({ ...packets[0], requestLine: 'POST /metric/v1 HTTP/1.1' }, Buffer.from(deep)),
       withLength({ ...packets[0], requestLine: 'POST /metric/v1 HTTP/1.1' }, Buffer.from(nestedDeep)),
     ]) {

@@ -4,15 +4,21 @@ import { Malformed } from './problem'
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
 
-const base64Text = /^(?:[A-Za-z0-9+/]+={0,2}|[A-Za-z0-9_-]+={0,2})$/
+/** Characters of base64 and base64url (node's base64 decoder takes both alphabets). */
+const notBase64 = /[^A-Za-z0-9+/_=-]/
 /** Shorter strings are ids, flags and words far more often than encoded documents. */
 const minEncodedLength = 24
 /** Hex ids (UUIDs, hashes) are valid base64 too; no encoded document starts like them (gzip is "H4sI"). */
 const hexId = /^[0-9A-Fa-f_-]+$/
+/**
+ * V8's JSON.parse is iterative, so depth is checked on the parsed value (by `walk`); only text with this
+ * many brackets is scanned first, as parsing millions of nested arrays would itself take seconds.
+ */
+const scanAbove = 10_000
 
-/** Parses JSON text, refusing structures deeper than the limit (they would overflow later walks). */
+/** Parses JSON text, refusing absurdly deep text before parsing it. */
 export function parseJson(text: string, limits: DecodeLimits): Json {
-  checkDepth(text, limits.maxJsonDepth)
+  if (openers(text, scanAbove) > scanAbove) checkDepth(text, limits.maxJsonDepth)
   try {
     return JSON.parse(text) as Json
   } catch (err) {
@@ -20,8 +26,11 @@ export function parseJson(text: string, limits: DecodeLimits): Json {
   }
 }
 
+function tooDeep(max: number): Malformed {
+  return new Malformed('limit', `JSON nested deeper than ${max} levels; skipped`)
+}
+
 function checkDepth(text: string, max: number): void {
-  if (openers(text, max) <= max) return
   let depth = 0
   let inString = false
   for (let i = 0; i < text.length; i++) {
@@ -31,7 +40,7 @@ function checkDepth(text: string, max: number): void {
       else if (c === 0x22) inString = false
     } else if (c === 0x22) inString = true
     else if (c === 0x7b || c === 0x5b) {
-      if (++depth > max) throw new Malformed('limit', `JSON nested deeper than ${max} levels; skipped`)
+      if (++depth > max) throw tooDeep(max)
     } else if (c === 0x7d || c === 0x5d) depth--
   }
 }
@@ -44,59 +53,48 @@ function openers(text: string, max: number): number {
   return n
 }
 
-/**
- * Replaces every string that holds an encoded document (base64 or base64url of gzip, zlib, raw deflate or
- * JSON, or JSON text itself) by the decoded document, recursively up to `maxNestingDepth` encodings deep.
- * Strings that merely look encoded are left as they are; a string whose compression header is valid but
- * whose data is not (or expands past the limits) is reported through `problems` and also left as it is.
- */
-export function expandNested(value: Json, limits: DecodeLimits, problems: Malformed[]): Json {
-  const budget = { bytes: limits.maxDecodedBytes }
-  return walk(value, 0, limits, budget, problems)
+interface Walk {
+  limits: DecodeLimits
+  /** Decompressed bytes still allowed for this document. */
+  budget: { bytes: number }
+  problems: Malformed[]
 }
 
-function walk(
-  value: Json,
-  depth: number,
-  limits: DecodeLimits,
-  budget: { bytes: number },
-  problems: Malformed[],
-): Json {
+/**
+ * Replaces, in place, every string that holds an encoded document (base64 or base64url of gzip, zlib, raw
+ * deflate or JSON, or JSON text itself) by the decoded document, recursively up to `maxNestingDepth`
+ * encodings deep, and refuses documents nested deeper than `maxJsonDepth`. Strings that merely look
+ * encoded are left as they are; a string whose compression header is valid but whose data is not (or
+ * expands past the limits) is reported through `problems` and also left as it is.
+ */
+export function expandNested(value: Json, limits: DecodeLimits, problems: Malformed[]): Json {
+  return walk(value, 0, 0, { limits, budget: { bytes: limits.maxDecodedBytes }, problems })
+}
+
+function walk(value: Json, nesting: number, depth: number, w: Walk): Json {
   if (typeof value === 'string')
-    return depth < limits.maxNestingDepth ? expandString(value, depth, limits, budget, problems) : value
-  if (Array.isArray(value)) return value.map((v) => walk(v, depth, limits, budget, problems))
-  if (value !== null && typeof value === 'object') {
-    const out: { [key: string]: Json } = {}
-    for (const [k, v] of Object.entries(value)) out[k] = walk(v, depth, limits, budget, problems)
-    return out
+    return nesting < w.limits.maxNestingDepth ? expandString(value, nesting, depth, w) : value
+  if (value === null || typeof value !== 'object') return value
+  if (depth >= w.limits.maxJsonDepth) throw tooDeep(w.limits.maxJsonDepth)
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = walk(value[i], nesting, depth + 1, w)
+  } else {
+    for (const k of Object.keys(value)) value[k] = walk(value[k], nesting, depth + 1, w)
   }
   return value
 }
 
-function expandString(
-  s: string,
-  depth: number,
-  limits: DecodeLimits,
-  budget: { bytes: number },
-  problems: Malformed[],
-): Json {
-  const decoded = decodeString(s, limits, budget, problems)
-  return decoded === undefined ? s : walk(decoded, depth + 1, limits, budget, problems)
+function expandString(s: string, nesting: number, depth: number, w: Walk): Json {
+  const decoded = decodeString(s, w)
+  return decoded === undefined ? s : walk(decoded, nesting + 1, depth, w)
 }
 
 /** The document inside `s`, or undefined when `s` is just a string. */
-function decodeString(
-  s: string,
-  limits: DecodeLimits,
-  budget: { bytes: number },
-  problems: Malformed[],
-): Json | undefined {
+function decodeString(s: string, { limits, budget, problems }: Walk): Json | undefined {
   const first = s.charCodeAt(0)
   const textual = first === 0x7b || first === 0x5b
-  if (!textual && (s.length < minEncodedLength || !base64Text.test(s) || hexId.test(s))) return undefined
-  const bytes = textual
-    ? undefined
-    : Buffer.from(s, s.includes('-') || s.includes('_') ? 'base64url' : 'base64')
+  if (!textual && (s.length < minEncodedLength || notBase64.test(s) || hexId.test(s))) return undefined
+  const bytes = textual ? undefined : Buffer.from(s, 'base64')
   const kind = bytes && sniffCompression(bytes)
   try {
     if (!bytes) return tryJson(s, limits)
