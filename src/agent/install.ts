@@ -89,9 +89,23 @@ function attach(
   return h
 }
 
+function hookSockets(module: Module): HookedFunction[] {
+  const added: HookedFunction[] = []
+  if (!config.hooks.includes('socket') || !socketHooks.modules.test(module.name)) return added
+  for (const fn of socketHooks.fns) {
+    try {
+      const h = attach(fn, module, 'socket', () => socketListener(fn, module))
+      if (h) added.push(h)
+    } catch (err) {
+      reportHookError(fn, module.name, err)
+    }
+  }
+  return added
+}
+
 /** Hooks what the configured groups want in one module; returns what it hooked. */
 function hookModule(module: Module): HookedFunction[] {
-  const added: HookedFunction[] = []
+  const added = hookSockets(module)
   for (const hook of plainHooks) {
     if (!config.hooks.includes(hook.group) || (hook.modules && !hook.modules.test(module.name))) continue
     try {
@@ -99,16 +113,6 @@ function hookModule(module: Module): HookedFunction[] {
       if (h) added.push(h)
     } catch (err) {
       reportHookError(hook.fn, module.name, err)
-    }
-  }
-  if (config.hooks.includes('socket') && socketHooks.modules.test(module.name)) {
-    for (const fn of socketHooks.fns) {
-      try {
-        const h = attach(fn, module, 'socket', () => socketListener(fn, module))
-        if (h) added.push(h)
-      } catch (err) {
-        reportHookError(fn, module.name, err)
-      }
     }
   }
   return added
@@ -122,6 +126,8 @@ export function installHooks(): HookedFunction[] {
   observer?.detach()
   Interceptor.detachAll()
   hooked.clear()
+  // Socket hooks first: a TLS write made while the rest goes in can then still be tied to its connection.
+  for (const module of Process.enumerateModules()) hookSockets(module)
   let initial = true
   observer = Process.attachModuleObserver({
     onAdded(module) {

@@ -51,10 +51,14 @@ describe('capture attaches to running TLS clients and gets their exact plaintext
       expect(out).toContain(`POST /node HTTP/1.1\r\n`)
       expect(out).toContain(`\r\n\r\n${r.body.toString()}`)
     }
-    const writes = captures.filter((c) => c.fn.startsWith('SSL_write'))
-    expect(writes.every((c) => c.module === 'node' && c.peer === `127.0.0.1:${server.port}`)).toBe(true)
-    // Node's TLS writes through a memory BIO: the connection comes from the socket hooks.
-    expect(writes[0].conn).toMatch(new RegExp(`^tcp:127\\.0\\.0\\.1:\\d+>127\\.0\\.0\\.1:${server.port}$`))
+    // Node's TLS writes through a memory BIO: the connection of each request comes from the socket hooks.
+    for (const r of sent) {
+      const carrier = captures.find((c) =>
+        Buffer.from(c.data, 'base64').toString().includes(r.body.toString()),
+      )
+      expect(carrier).toMatchObject({ fn: 'SSL_write', module: 'node', peer: `127.0.0.1:${server.port}` })
+      expect(carrier!.conn).toMatch(new RegExp(`^tcp:127\\.0\\.0\\.1:\\d+>127\\.0\\.0\\.1:${server.port}$`))
+    }
     const inbound = captures
       .filter((c) => c.dir === 'in')
       .map((c) => Buffer.from(c.data, 'base64').toString())
@@ -156,11 +160,41 @@ describe('capture --spawn', () => {
       dataDir,
     )
     expect(await cap.exited).toBe(0)
-    expect(server.received.slice(before).map((r) => r.url)).toEqual(['/first'])
+    // (a request of an earlier test's killed client may still arrive meanwhile)
+    expect(server.received.slice(before).filter((r) => r.url === '/first')).toHaveLength(1)
     const out = outbound(cap.captures())
     expect(out.startsWith('POST /first HTTP/1.1\r\n')).toBe(true)
     expect(out).toContain('\r\n\r\nfirst-body=1')
     expect(cap.stderr).toMatch(/session \d+ interrupted: target exited/)
+  })
+
+  it('prints and stores the telemetry records decoded from the captures', async () => {
+    const dataDir = tempDir()
+    const body = '{"audio":{"minGain":-42.5,"maxGain":-3}}'
+    const cap = startCapture(
+      [
+        '--profile',
+        'generic',
+        '--spawn',
+        `curl --http1.1 -s -o /dev/null --cacert '${cert.cert}' -H 'content-type: application/json' -d '${body}' ${server.url}/metric/v1`,
+      ],
+      dataDir,
+    )
+    expect(await cap.exited).toBe(0)
+    const lines = cap.lines()
+    const record = lines.findIndex((l) => 'fields' in l)
+    expect(lines[record]).toMatchObject({
+      host: `127.0.0.1:${server.port}`,
+      path: '/metric/v1',
+      fields: { 'audio.minGain': -42.5, 'audio.maxGain': -3 },
+    })
+    expect(lines.findIndex((l) => 'fn' in l)).toBeLessThan(record)
+    const store = SessionStore.open({ dir: dataDir })
+    try {
+      expect(store.telemetry(cap.sessionId())).toMatchObject([{ fields: { 'audio.minGain': -42.5 } }])
+    } finally {
+      store.close()
+    }
   })
 })
 

@@ -122,11 +122,15 @@ export function startCapture(args: string[], dataDir: string, env: NodeJS.Proces
       child.kill('SIGINT')
       return exited
     },
-    captures(): CaptureJson[] {
+    /** Every JSON line printed: captures and telemetry records. */
+    lines(): Record<string, unknown>[] {
       return stdout
         .split('\n')
         .filter((l) => l.trim())
-        .map((l) => JSON.parse(l) as CaptureJson)
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+    },
+    captures(): CaptureJson[] {
+      return this.lines().filter((l) => 'fn' in l) as unknown as CaptureJson[]
     },
     sessionId(): number {
       const m = /session (\d+) /.exec(stderr)

@@ -10,6 +10,7 @@ import { openBackend } from '../../core/capture/select-backend'
 import { parseSpawnCommand, resolveProgram } from '../../core/capture/spawn-argv'
 import { UserError } from '../../core/errors'
 import { SessionStore } from '../../core/store/session-store'
+import { loadProfile, TelemetryDecoder } from '../../core/telemetry'
 import type { Capture } from '../../shared/model'
 import { action, finiteNumber, positiveInt, printJsonLine } from '../action'
 import { backendOption, hostOption, optionParser } from '../frida-options'
@@ -28,6 +29,7 @@ interface CaptureOpts {
   peer?: string
   contains?: string
   reattach?: boolean
+  profile: string
 }
 
 function targetOf(opts: CaptureOpts): Target {
@@ -74,6 +76,7 @@ function openRaw(file: string) {
 
 async function capture(opts: CaptureOpts): Promise<void> {
   const target = targetOf(opts)
+  const decoder = new TelemetryDecoder(loadProfile(opts.profile))
   const raw = opts.raw ? openRaw(opts.raw) : null
   const log = (s: string) => process.stderr.write(`mutescope: ${s}\n`)
   const backend = await openBackend(opts.backend)
@@ -87,8 +90,22 @@ async function capture(opts: CaptureOpts): Promise<void> {
       filter: { peer: opts.peer ?? null, contains: opts.contains ?? null },
       reattach: opts.reattach,
     })
+    // Registered first, so each capture line comes before the telemetry records decoded from it.
+    run.on('capture', (c) => {
+      const line = toCaptureLine(c)
+      if (opts.json) printJsonLine(line)
+      else process.stdout.write(describe(c) + '\n')
+      raw?.write(JSON.stringify(line) + '\n')
+    })
     let sessionId = 0
-    recordRun(run, store, {}, (s) => (sessionId = s.id))
+    recordRun(run, store, { profile: opts.profile }, (s) => (sessionId = s.id), decoder)
+    let records = 0
+    decoder.on('record', (r) => {
+      records++
+      if (opts.json) printJsonLine(r)
+      else process.stdout.write(`telemetry ${r.host ?? ''}${r.path ?? ''} ${JSON.stringify(r.fields)}\n`)
+    })
+    decoder.on('problem', (p) => log(`decode: ${p.stage}: ${p.message}`))
     run.on('attach', (a) =>
       log(
         `attached to ${a.name || '?'} (pid ${a.pid}) with Frida ${backend.version} (${backend.kind} backend)`,
@@ -96,12 +113,6 @@ async function capture(opts: CaptureOpts): Promise<void> {
     )
     run.on('hooks', (h) => log(`hooked ${h.map((f) => `${f.fn}@${f.module}`).join(', ') || 'nothing yet'}`))
     run.on('warning', (w) => log(`warning: ${w}`))
-    run.on('capture', (c) => {
-      const line = toCaptureLine(c)
-      if (opts.json) printJsonLine(line)
-      else process.stdout.write(describe(c) + '\n')
-      raw?.write(JSON.stringify(line) + '\n')
-    })
     const stop = () => void run.stop()
     // A closed stdout (e.g. piped into head) ends the capture like Ctrl-C instead of crashing it.
     process.stdout.on('error', stop)
@@ -113,7 +124,7 @@ async function capture(opts: CaptureOpts): Promise<void> {
       const end = await run.done
       clearTimeout(timer)
       log(
-        `session ${sessionId} ${end.status}: ${end.reason} (${run.stats.captures} captures, ${run.stats.bytes} bytes)`,
+        `session ${sessionId} ${end.status}: ${end.reason} (${run.stats.captures} captures, ${run.stats.bytes} bytes, ${records} telemetry records)`,
       )
       if (end.status === 'failed') process.exitCode = 1
     } finally {
@@ -143,7 +154,10 @@ export function registerCapture(program: Command): void {
       optionParser(positiveSeconds),
     )
     .option('--raw <file.jsonl>', 'also write the captures as JSON lines to this file')
-    .option('--json', 'print captures as JSON lines {t, conn, fn, module, dir, peer, data}')
+    .option(
+      '--json',
+      'print captures as JSON lines {t, conn, fn, module, dir, peer, data} and telemetry records as {t, host, path, conn, fields}',
+    )
     .option(
       '--hooks <groups>',
       `comma-separated hook groups (default all: ${hookGroups.join(',')})`,
@@ -152,6 +166,11 @@ export function registerCapture(program: Command): void {
     .option('--cap <bytes>', 'bytes kept per call (default 1 MiB)', optionParser(positiveInt('--cap')))
     .option('--peer <text>', 'keep only captures whose peer address contains this')
     .option('--contains <text>', 'keep only captures whose bytes contain this text')
+    .option(
+      '--profile <name|path>',
+      'telemetry profile for decoding: webex, generic, or a profile JSON file',
+      'webex',
+    )
     .option('--reattach', 'when the target exits, wait for it to start again and re-attach')
     .action(action(capture))
 }
