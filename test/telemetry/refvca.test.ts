@@ -59,16 +59,19 @@ function start(args: string[]) {
   }
 }
 
+let audio: string | undefined
+
 /** Levels quiet, loud, medium, silent, one second each at 48 kHz (refvca resamples to 16 kHz through ffmpeg). */
 function makeAudio(): string {
+  if (audio) return audio
   const parts = [0.002, 0.6, 0.05, 0].map((vol, i) => {
     const f = join(dir, `part${i}.wav`)
     execFileSync('sox', ['-n', '-r', '48000', '-c', '2', f, 'synth', '1', 'pinknoise', 'vol', String(vol)])
     return f
   })
-  const out = join(dir, 'mic.wav')
-  execFileSync('sox', [...parts, out])
-  return out
+  audio = join(dir, 'mic.wav')
+  execFileSync('sox', [...parts, audio])
+  return audio
 }
 
 const gainsOf = (l: Record<string, unknown>): Gains => [l.audioMaxGain, l.audioMeanGain, l.audioMinGain]
@@ -140,7 +143,7 @@ describe('refvca and sink, for real', () => {
   })
 
   it('keeps running like a real app (looping the file) with a sink it starts itself, until stopped', async () => {
-    const refvca = start(['refvca', '--file', join(dir, 'mic.wav'), '--interval', '1', '--json'])
+    const refvca = start(['refvca', '--file', makeAudio(), '--interval', '1', '--json'])
     const started = await refvca.nth('started', 0)
     expect(started.pid).toBe(refvca.child.pid)
     // Past the 4 s file: the input loops, so reports keep coming.
@@ -159,13 +162,17 @@ describe('refvca and sink, for real', () => {
       encoding: 'utf8',
     }).trim()
     try {
-      const player = spawn('paplay', ['--device', name, join(dir, 'part1.wav')])
+      const loud = join(dir, 'loud.wav')
+      execFileSync('sox', ['-n', '-r', '48000', '-c', '2', loud, 'synth', '20', 'pinknoise', 'vol', '0.6'])
+      const player = spawn('paplay', ['--device', name, loud])
       children.push(player)
       const refvca = start(['refvca', '--source', `${name}.monitor`, '--interval', '1', '--json'])
       const first = await refvca.nth('sent', 0)
       expect(first.status).toBe(200)
-      for (const g of gainsOf(first))
-        expect(g).toSatisfy((x: unknown) => Number.isInteger(x) && (x as number) >= 0 && (x as number) <= 55)
+      // Loud noise through the source drives the model's gain down to its 0 dB floor.
+      expect(first.audioMinGain).toBe(0)
+      expect(first.audioMaxGain).toBeLessThanOrEqual(55)
+      player.kill()
       refvca.child.kill('SIGTERM')
       expect(await refvca.exited).toBe(0)
     } finally {
