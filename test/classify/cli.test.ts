@@ -2,6 +2,7 @@ import { copyFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { SessionStore } from '../../src/core/store/session-store'
+import { CLASS_NAMES } from '../../src/shared/contract/classify'
 import { runCli, sharedData, tempDir } from '../support/helpers'
 
 const data = join(sharedData, 'paper-gains')
@@ -44,14 +45,7 @@ describe('mutescope classify', () => {
     expect(Object.keys(out.validation)).toEqual(['precision', 'accuracy'])
     for (const set of [out.eval1, out.eval2]) {
       expect(Object.keys(set)).toEqual(['macroAccuracy', 'meanPrecision', 'perClass', 'confusion'])
-      expect(set.perClass.map((c: { label: string }) => c.label)).toEqual([
-        'classical music',
-        'cooking or eating',
-        'crowd talking',
-        'dog barking',
-        'keyboard typing',
-        'cleaning',
-      ])
+      expect(set.perClass.map((c: { label: string }) => c.label)).toEqual(CLASS_NAMES)
       for (const row of set.confusion)
         expect(row.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 9)
     }

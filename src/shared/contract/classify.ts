@@ -63,17 +63,15 @@ export type SetMetrics = z.infer<typeof setMetrics>
 
 export const windowSize = z.number().int().min(3).max(60)
 
-const trainSettings = z.object({
-  window: windowSize,
-  epochs: z.number().int().min(1).max(100_000),
-  batch: z.number().int().min(1).max(100_000),
-  seed: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 31),
-  split: splitKind,
-})
+const epochs = z.number().int().min(1).max(100_000)
+const batch = z.number().int().min(1).max(100_000)
+const seed = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 31)
+
+const trainSettings = z.object({ window: windowSize, epochs, batch, seed, split: splitKind })
 
 export const trainCounts = z.object({
   train: z.number().int(),
@@ -132,13 +130,9 @@ const dataSource = z.object({
   sessionsSet: setName.default('dev'),
 })
 
-export const trainProgress = z.object({
+export const trainProgress = epochPoint.extend({
   jobId: z.string(),
-  epoch: z.number().int(),
   epochs: z.number().int(),
-  loss: z.number(),
-  valAccuracy: z.number(),
-  valPrecision: z.number(),
   bestEpoch: z.number().int(),
   bestScore: z.number(),
 })
@@ -182,14 +176,9 @@ export const classifyRequests = {
     dataSource
       .extend({
         window: windowSize.default(7),
-        epochs: z.number().int().min(1).max(100_000).default(700),
-        batch: z.number().int().min(1).max(100_000).default(500),
-        seed: z
-          .number()
-          .int()
-          .min(0)
-          .max(2 ** 31)
-          .default(1),
+        epochs: epochs.default(700),
+        batch: batch.default(500),
+        seed: seed.default(1),
         split: splitKind.default('random'),
       })
       .strict(),
