@@ -16,7 +16,9 @@ export function optionParser<T>(parse: (value: string) => T): (value: string) =>
 /** Checks --host as HOST:PORT (IPv6 in brackets), the form frida-server listens on. */
 export function hostPort(value: string): string {
   if (!/^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/.test(value) || Number(value.split(':').pop()) > 65535)
-    throw new UserError(`--host must be HOST:PORT of a frida-server (e.g. 192.168.56.10:27042), got "${value}"`)
+    throw new UserError(
+      `--host must be HOST:PORT of a frida-server (e.g. 192.168.56.10:27042), got "${value}"`,
+    )
   return value
 }
 
@@ -26,4 +28,6 @@ export const hostOption = () =>
     .default(null)
 
 export const backendOption = () =>
-  new Option('--backend <kind>', 'the Frida binding to use').choices(['auto', 'node', 'python']).default('auto')
+  new Option('--backend <kind>', 'the Frida binding to use')
+    .choices(['auto', 'node', 'python'])
+    .default('auto')

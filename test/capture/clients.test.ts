@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { SessionStore } from '../../src/core/store/session-store'
 import { repoRoot, tempDir } from '../support/helpers'
-import { makeCert, outbound, startCapture, startHttpsServer, startProcess } from './tls-lab'
+import { curlArgs, makeCert, outbound, startCapture, startHttpsServer, startProcess } from './tls-lab'
 
 // Real TLS clients that no one here wrote, posting to a local HTTPS server, hooked through pip's frida.
 let cert: ReturnType<typeof makeCert>
@@ -81,19 +81,7 @@ describe('capture attaches to running TLS clients and gets their exact plaintext
 
   it('curl (libssl.so.3), with --raw writing the same lines', async () => {
     const urls = Array.from({ length: 100 }, (_, i) => `${server.url}/curl/${i}`)
-    const curl = startProcess('curl', [
-      '--http1.1',
-      '-s',
-      '-o',
-      '/dev/null',
-      '--cacert',
-      cert.cert,
-      '--rate',
-      '5/s',
-      '-d',
-      'curl-body=42',
-      ...urls,
-    ])
+    const curl = startProcess('curl', curlArgs(cert.cert, 'curl-body=42', urls))
     started.push(curl)
     await server.waitFor(server.received.length + 1)
     const dataDir = tempDir()

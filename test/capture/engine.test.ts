@@ -10,7 +10,7 @@ import { recordRun } from '../../src/core/capture/record'
 import { SessionStore } from '../../src/core/store/session-store'
 import type { Capture } from '../../src/shared/model'
 import { tempDir } from '../support/helpers'
-import { makeCert, startHttpsServer } from './tls-lab'
+import { curlArgs, makeCert, startHttpsServer } from './tls-lab'
 
 let backend: PythonBackend
 const started: ChildProcess[] = []
@@ -66,19 +66,7 @@ describe('CaptureRun', () => {
     const bin = join(tempDir(), name)
     copyFileSync('/usr/bin/curl', bin)
     const curl = (tag: string) =>
-      start(bin, [
-        '--http1.1',
-        '-s',
-        '-o',
-        '/dev/null',
-        '--cacert',
-        cert.cert,
-        '--rate',
-        '5/s',
-        '-d',
-        tag,
-        ...Array(100).fill(`${server.url}/${tag}`),
-      ])
+      start(bin, curlArgs(cert.cert, tag, Array(100).fill(`${server.url}/${tag}`)))
     const dir = tempDir()
     const store = SessionStore.open({ dir })
     try {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
+import type { CaptureLine } from '../../src/shared/model'
 import { cliPath, tempDir } from '../support/helpers'
 
 /** A self-signed certificate for 127.0.0.1/localhost, made by openssl for this test run. */
@@ -82,16 +83,6 @@ export async function startHttpsServer(cert: { cert: string; key: string }) {
   }
 }
 
-export interface CaptureJson {
-  t: number
-  conn: string
-  fn: string
-  module: string
-  dir: 'out' | 'in'
-  peer: string | null
-  data: string
-}
-
 /** A `mutescope capture` run in the background; stop() sends SIGINT like Ctrl-C. */
 export function startCapture(args: string[], dataDir: string, env: NodeJS.ProcessEnv = {}) {
   const child: ChildProcess = spawn(process.execPath, [cliPath, 'capture', '--json', ...args], {
@@ -129,8 +120,8 @@ export function startCapture(args: string[], dataDir: string, env: NodeJS.Proces
         .filter((l) => l.trim())
         .map((l) => JSON.parse(l) as Record<string, unknown>)
     },
-    captures(): CaptureJson[] {
-      return this.lines().filter((l) => 'fn' in l) as unknown as CaptureJson[]
+    captures(): CaptureLine[] {
+      return this.lines().filter((l) => 'fn' in l) as unknown as CaptureLine[]
     },
     sessionId(): number {
       const m = /session (\d+) /.exec(stderr)
@@ -141,7 +132,7 @@ export function startCapture(args: string[], dataDir: string, env: NodeJS.Proces
 }
 
 /** All outbound plaintext of the captures, in order, as one string (latin1 keeps bytes 1:1). */
-export function outbound(captures: CaptureJson[], fn?: RegExp): string {
+export function outbound(captures: CaptureLine[], fn?: RegExp): string {
   return captures
     .filter((c) => c.dir === 'out' && (!fn || fn.test(c.fn)))
     .map((c) => Buffer.from(c.data, 'base64').toString('latin1'))
@@ -150,4 +141,9 @@ export function outbound(captures: CaptureJson[], fn?: RegExp): string {
 
 export function startProcess(cmd: string, args: string[]): ChildProcess {
   return spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+}
+
+/** curl posting `body` to each url at 5 requests/s: a client that lives long enough to attach to. */
+export function curlArgs(cert: string, body: string, urls: string[]): string[] {
+  return ['--http1.1', '-s', '-o', '/dev/null', '--cacert', cert, '--rate', '5/s', '-d', body, ...urls]
 }
