@@ -19,7 +19,12 @@ function segments<T>(rows: readonly T[], toSegment: (row: T) => Omit<Segment, 'e
   for (const row of rows) {
     const s = toSegment(row)
     if (s.end > s.start && (s.level === null || Number.isFinite(s.level)))
-      out.push({ ...s, energy: s.level === null ? 0 : 10 ** (s.level / 10) })
+      out.push({
+        start: s.start,
+        end: s.end,
+        level: s.level,
+        energy: s.level === null ? 0 : 10 ** (s.level / 10),
+      })
   }
   return out.sort((a, b) => a.start - b.start)
 }
