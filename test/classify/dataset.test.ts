@@ -169,6 +169,15 @@ describe('sessions as data', () => {
     store.close()
   })
 
+  it('adds labelled sessions to the set asked for', () => {
+    const { store, id } = storeWith('keyboard typing', 12)
+    const { dataset, data } = loadDataset({ data: paperDir, sessions: [id], sessionsSet: 'eval2' }, store)
+    expect(data).toBe(`${paperDir} + sessions ${id} (eval2)`)
+    expect(dataset.eval2.at(-1)).toMatchObject({ group: `session ${id}`, label: 4 })
+    expect(summarize(dataset, 7)[2].clips[4]).toBe(580 + 12 - 6)
+    store.close()
+  })
+
   it('rejects an unknown activity label, naming the accepted ones', () => {
     const { store, id } = storeWith('juggling', 4)
     expect(() => sessionRecording(store, id)).toThrow(
