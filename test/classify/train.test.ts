@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { loadPaperDataset } from '../../src/core/classify/dataset'
@@ -10,7 +11,10 @@ const quick = { window: 5, epochs: 15, batch: 500, split: 'random' as const }
 describe('training', () => {
   it('is deterministic for a fixed seed and differs across seeds', async () => {
     const a = await train(data, { ...quick, seed: 4 })
+    // Nothing is left on the backend after a run (a server trains many times).
+    const tensors = tf.memory().numTensors
     const b = await train(data, { ...quick, seed: 4 })
+    expect(tf.memory().numTensors).toBe(tensors)
     const c = await train(data, { ...quick, seed: 5 })
     const strip = ({ trainSeconds: _t, ...rest }: typeof a) => ({ ...rest, params: Array.from(rest.params) })
     expect(strip(b)).toEqual(strip(a))

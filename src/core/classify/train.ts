@@ -77,9 +77,10 @@ export function probabilities(
   count: number,
 ): Float32Array {
   if (count === 0) return new Float32Array(0)
-  return tf
-    .tidy(() => tf.softmax(net.logits(params, tf.tensor2d(x, [count, 3 * net.l.n]))))
-    .dataSync() as Float32Array
+  const p = tf.tidy(() => tf.softmax(net.logits(params, tf.tensor2d(x, [count, 3 * net.l.n]))))
+  const out = p.dataSync() as Float32Array
+  p.dispose()
+  return out
 }
 
 export function argmaxRows(p: Float32Array): Int32Array {
@@ -123,7 +124,7 @@ export async function train(data: Dataset, o: TrainOptions): Promise<TrainOutcom
   }
   const val = subset(dev, split.val)
   const net = new Network(o.window)
-  const theta = tf.variable(tf.tensor1d(initParams(net.l, rng)))
+  const theta = tf.tidy(() => tf.variable(tf.tensor1d(initParams(net.l, rng))))
   const optimizer = tf.train.adam(o.learningRate ?? 0.001, 0.9, 0.999, 1e-8) // PyTorch's Adam defaults
   const best = { epoch: 0, score: -1, params: new Float32Array(0) }
   const history: TrainOutcome['history'] = []
