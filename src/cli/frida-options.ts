@@ -23,9 +23,9 @@ export function hostPort(value: string): string {
 }
 
 export const hostOption = () =>
-  new Option('--host <host:port>', 'a remote frida-server (default: this computer)')
+  new Option('--host <host:port>', 'a remote frida-server')
     .argParser(optionParser(hostPort))
-    .default(null)
+    .default(null, 'this computer')
 
 export const backendOption = () =>
   new Option('--backend <kind>', 'the Frida binding to use')

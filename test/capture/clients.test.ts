@@ -156,6 +156,36 @@ describe('capture --spawn', () => {
     expect(cap.stderr).toMatch(/session \d+ interrupted: target exited/)
   })
 
+  it('applies the agent config: hook groups, content filter, per-call cap', async () => {
+    const curl = (body: string) =>
+      `curl --http1.1 -s -o /dev/null --cacert '${cert.cert}' -d ${body} ${server.url}/filtered`
+    const kept = startCapture(
+      ['--hooks', 'openssl', '--contains', 'needle-7', '--spawn', curl('needle-7')],
+      tempDir(),
+    )
+    expect(await kept.exited).toBe(0)
+    expect(kept.stderr).toContain('hooked SSL_write@libssl.so.3')
+    expect(kept.stderr).not.toContain('gnutls_record_send@')
+    expect(kept.stderr).not.toContain('write@libc')
+    // Only the request carries the needle; the response is filtered out inside the agent.
+    expect(kept.captures().map((c) => [c.fn, c.dir])).toEqual([['SSL_write', 'out']])
+
+    const capped = startCapture(
+      ['--cap', '16', '--peer', `:${server.port}`, '--spawn', curl('x=1')],
+      tempDir(),
+    )
+    expect(await capped.exited).toBe(0)
+    const captures = capped.captures()
+    expect(captures.length).toBeGreaterThan(0)
+    expect(captures.every((c) => Buffer.from(c.data, 'base64').length <= 16)).toBe(true)
+    expect(outbound(captures)).toBe('POST /filtered H')
+    expect(capped.stderr).toMatch(/SSL_write carried \d+ bytes; kept the first 16 \(the cap\)/)
+
+    const elsewhere = startCapture(['--peer', '10.9.8.7:', '--spawn', curl('x=1')], tempDir())
+    expect(await elsewhere.exited).toBe(0)
+    expect(elsewhere.captures()).toEqual([])
+  })
+
   it('prints and stores the telemetry records decoded from the captures', async () => {
     const dataDir = tempDir()
     const body = '{"audio":{"minGain":-42.5,"maxGain":-3}}'

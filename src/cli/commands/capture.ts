@@ -142,7 +142,11 @@ async function capture(opts: CaptureOpts): Promise<void> {
 export function registerCapture(program: Command): void {
   program
     .command('capture')
-    .description('hook a running or spawned app and log the plaintext it hands to TLS/encryption APIs')
+    .description(
+      'hook a running or spawned app and log the plaintext it hands to TLS/encryption APIs, stored as a session. ' +
+        'The session ends completed on --duration or Ctrl-C, interrupted ("target exited") when the app exits, ' +
+        'failed when it crashes or Frida dies',
+    )
     .option('--pid <n>', 'attach to this process id', optionParser(positiveInt('--pid')))
     .option('--name <name>', 'attach to the process with this name')
     .option('--spawn <command>', 'start this command suspended, hook it, then let it run')
