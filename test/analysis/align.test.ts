@@ -175,6 +175,14 @@ describe('analyzeSession errors name the fix', () => {
     expect(err.message).toMatch(/only 0 of 8 telemetry intervals overlap the played audio.*--offset/)
   })
 
+  it('a best-lag search too fine to finish', () => {
+    const s = writeSyntheticSession(tmp.store, { intervalS: 10, records: 5, lagS: 0, seed: 8 })
+    const err = userError(() =>
+      analyzeSession(tmp.store, s.id, { bestLag: true, lagRangeS: 600, lagStepS: 0.1 }),
+    )
+    expect(err.message).toMatch(/would try 12001 lags; use a coarser step or a smaller range/)
+  })
+
   it('too few gain records, no levels, unknown session', () => {
     const a = tmp.store.createSession({ name: 'two records', intervalS: 10 })
     tmp.store.appendTelemetry(a.id, [gainRecord(1000, 1, 2, 3), gainRecord(2000, 1, 2, 3)])

@@ -87,6 +87,9 @@ function meanGainR(pairs: readonly AlignedPair[]): { r: number; n: number } | nu
   return r === null ? null : { r, n }
 }
 
+/** Each lag is a full alignment; this many keep a 24-hour session's search to seconds. */
+const MAX_LAGS = 2001
+
 export interface LagSearch {
   /** Lags from -rangeS to +rangeS around the alignment's own lag are tried. */
   rangeS: number
@@ -104,6 +107,11 @@ export function bestLag(
   search: LagSearch,
 ): BestLag {
   const steps = Math.floor(search.rangeS / search.stepS + 1e-9)
+  if (2 * steps + 1 > MAX_LAGS)
+    throw new UserError(
+      `a best-lag search over ±${search.rangeS} s in ${search.stepS} s steps would try ${2 * steps + 1} lags; ` +
+        `use a coarser step or a smaller range (at most ${MAX_LAGS} lags)`,
+    )
   const curve: BestLag['curve'] = []
   let best: BestLag['curve'][number] | null = null
   for (let i = -steps; i <= steps; i++) {
