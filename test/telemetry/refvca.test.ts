@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { afterAll, describe, expect, it } from 'vitest'
+import { startRefvcaProcess } from '../../src/core/refvca/process'
+import type { SentReport } from '../../src/core/refvca/refvca'
 import { cliPath, repoRoot, tempDir } from '../support/helpers'
 
 interface Line {
@@ -73,6 +75,12 @@ function makeAudio(): string {
   execFileSync('sox', [...parts, audio])
   return audio
 }
+
+/** Pids of the sinks a refvca started for itself. */
+const ownSinks = (refvcaPid: number): string[] =>
+  spawnSync('pgrep', ['-f', `mutescope.cjs sink --port 0 --parent ${refvcaPid}$`], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter(Boolean)
 
 const gainsOf = (l: Record<string, unknown>): Gains => [l.audioMaxGain, l.audioMeanGain, l.audioMinGain]
 
@@ -153,7 +161,32 @@ describe('refvca and sink, for real', () => {
     expect(refvca.child.exitCode).toBeNull()
     refvca.child.kill('SIGTERM')
     expect(await refvca.exited).toBe(0)
+    await expect.poll(() => ownSinks(refvca.child.pid!), { timeout: 5000 }).toEqual([])
   }, 30_000)
+
+  it('its own sink does not outlive a refvca that is killed', async () => {
+    const refvca = start(['refvca', '--file', makeAudio(), '--interval', '1', '--json'])
+    await refvca.nth('sent', 0)
+    expect(ownSinks(refvca.child.pid!)).toHaveLength(1)
+    refvca.child.kill('SIGKILL')
+    await refvca.exited
+    await expect.poll(() => ownSinks(refvca.child.pid!), { timeout: 5000 }).toEqual([])
+  })
+
+  it('runs as its own process for the experiment service (startRefvcaProcess)', async () => {
+    const reports: SentReport[] = []
+    const app = await startRefvcaProcess({
+      input: { file: makeAudio() },
+      intervalS: 1,
+      onReport: (r) => reports.push(r),
+    })
+    expect(() => process.kill(app.pid, 0)).not.toThrow()
+    await expect.poll(() => reports.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(2)
+    expect(reports[0].status).toBe(200)
+    await app.stop()
+    expect(await app.exited).toMatch(/refvca exited \((code 0|SIGTERM)\)/)
+    expect(() => process.kill(app.pid, 0)).toThrow()
+  })
 
   it('reads a PulseAudio source through parec', async () => {
     execFileSync(join(repoRoot, 'scripts', 'pulseaudio.sh'), { stdio: 'ignore' })

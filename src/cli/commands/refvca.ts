@@ -29,9 +29,13 @@ function positiveSeconds(value: string): number {
  * side) and resolves with its URL and certificate once it listens. Its later lines go to our stdout.
  */
 function startOwnSink(): Promise<{ child: ChildProcess; url: string; cert: string }> {
-  const child = spawn(process.execPath, [process.argv[1], 'sink', '--port', '0'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
+  const child = spawn(
+    process.execPath,
+    [process.argv[1], 'sink', '--port', '0', '--parent', String(process.pid)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  )
   return new Promise((resolve, reject) => {
     let ready = false
     createInterface({ input: child.stdout! }).on('line', (line) => {
