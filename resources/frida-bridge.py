@@ -113,6 +113,11 @@ def op_resume(req):
     return None
 
 
+def op_kill(req):
+    device_for(req.get("host")).kill(req["pid"])
+    return None
+
+
 def op_call(req):
     with sessions_lock:
         entry = sessions.get(req["session"])
@@ -135,6 +140,7 @@ ops = {
     "attach": op_attach,
     "spawn": op_spawn,
     "resume": op_resume,
+    "kill": op_kill,
     "call": op_call,
     "detach": op_detach,
 }

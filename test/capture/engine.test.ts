@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { copyFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { HookedFunction } from '../../src/agent/protocol'
+import type { HookGroup, HookedFunction } from '../../src/agent/protocol'
 import { agentSource } from '../../src/core/capture/agent-source'
 import { CaptureRun } from '../../src/core/capture/capture-run'
 import { PythonBackend } from '../../src/core/capture/python-backend'
@@ -100,6 +100,26 @@ describe('CaptureRun', () => {
       store.close()
       await server.close()
     }
+  })
+
+  it('kills a spawned target that could not be set up instead of leaving it suspended', async () => {
+    const run = new CaptureRun(backend, agentSource(), {
+      host: null,
+      target: { spawn: ['/usr/bin/sleep', '30'] },
+      hooks: ['no-such-group' as HookGroup],
+    })
+    let pid = 0
+    run.on('attach', (a) => (pid = a.pid))
+    await expect(run.start()).rejects.toThrow(/unknown hook groups: no-such-group/)
+    expect(pid).toBeGreaterThan(0)
+    await until(() => {
+      try {
+        process.kill(pid, 0)
+        return false
+      } catch {
+        return true
+      }
+    }, 'the spawned process to be gone')
   })
 
   it('ends as failed with the reason when the Frida backend dies', async () => {

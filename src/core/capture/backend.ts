@@ -30,6 +30,8 @@ export interface AgentSession {
   /** Lets a spawned process run; a no-op for an attached one. */
   resume(): Promise<void>
   detach(): Promise<void>
+  /** Ends the process (a spawned one that could not be set up must not stay suspended). */
+  kill(): Promise<void>
   onMessage(listener: (m: ScriptMessage) => void): void
   /** Fires once, when the session ends for any reason, including the backend itself dying. */
   onDetached(listener: (d: DetachInfo) => void): void

@@ -108,7 +108,7 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
       this.emit('hooks', await s.call<HookedFunction[]>('configure', this.config))
       await s.resume()
     } catch (err) {
-      await s.detach().catch(() => undefined)
+      await ('spawn' in target ? s.kill() : s.detach()).catch(() => undefined)
       throw err
     }
   }

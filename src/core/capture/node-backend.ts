@@ -141,6 +141,7 @@ export class NodeBackend implements FridaBackend {
       detach: async () => {
         if (!ended) await session.detach()
       },
+      kill: () => device.kill(pid),
       onMessage: (l) => onMessage.push(l),
       onDetached: (l) => {
         if (ended) l(ended)

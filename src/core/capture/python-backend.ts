@@ -18,6 +18,8 @@ interface Pending {
   reject(e: { type?: string; message: string }): void
 }
 
+const closeWaitMs = 5000
+
 /** The python that runs the bridge: MUTESCOPE_PYTHON, else python3 (python on Windows). */
 export function pythonCommand(): string {
   const fromEnv = process.env.MUTESCOPE_PYTHON
@@ -45,6 +47,9 @@ class BridgeSession implements AgentSession {
   }
   async detach(): Promise<void> {
     if (!this.ended) await this.bridge.request('detach', { session: this.id })
+  }
+  async kill(): Promise<void> {
+    await this.bridge.request('kill', { host: this.host, pid: this.pid })
   }
   onMessage(listener: (m: ScriptMessage) => void): void {
     this.messageListeners.push(listener)
@@ -189,6 +194,9 @@ export class PythonBackend implements FridaBackend {
     if (this.exited) return
     const gone = new Promise((resolve) => this.child.once('exit', resolve))
     this.child.stdin.end()
+    // Detaching from an unreachable remote device can hang; the bridge is ours to end then.
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), closeWaitMs)
     await gone
+    clearTimeout(timer)
   }
 }
