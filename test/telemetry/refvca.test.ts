@@ -188,18 +188,27 @@ describe('refvca and sink, for real', () => {
     expect(() => process.kill(app.pid, 0)).toThrow()
   })
 
-  it('reads a PulseAudio source through parec', async () => {
+  it('reads a PulseAudio source (named by its description) through parec', async () => {
     execFileSync(join(repoRoot, 'scripts', 'pulseaudio.sh'), { stdio: 'ignore' })
     const name = `mutescope_refvca_test_${process.pid}`
-    const module = execFileSync('pactl', ['load-module', 'module-null-sink', `sink_name=${name}`], {
-      encoding: 'utf8',
-    }).trim()
+    const module = execFileSync(
+      'pactl',
+      [
+        'load-module',
+        'module-null-sink',
+        `sink_name=${name}`,
+        `sink_properties=device.description=${name}_desc`,
+      ],
+      {
+        encoding: 'utf8',
+      },
+    ).trim()
     try {
       const loud = join(dir, 'loud.wav')
       execFileSync('sox', ['-n', '-r', '48000', '-c', '2', loud, 'synth', '20', 'pinknoise', 'vol', '0.6'])
       const player = spawn('paplay', ['--device', name, loud])
       children.push(player)
-      const refvca = start(['refvca', '--source', `${name}.monitor`, '--interval', '1', '--json'])
+      const refvca = start(['refvca', '--source', `Monitor of ${name}_desc`, '--interval', '1', '--json'])
       const first = await refvca.nth('sent', 0)
       expect(first.status).toBe(200)
       // Loud noise through the source drives the model's gain down to its 0 dB floor.

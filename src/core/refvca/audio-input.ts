@@ -3,26 +3,43 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { decodeAudio } from '../audio/decode'
 import { UserError } from '../errors'
 
-/** Mono float blocks from a live PulseAudio source, through parec, as long as it runs. */
+/** PulseAudio sources as name and description (pactl ≥ 16 speaks JSON; older ones list names only). */
+function pulseSources(): { name: string; description: string }[] {
+  const json = spawnSync('pactl', ['-f', 'json', 'list', 'sources'], { encoding: 'utf8' })
+  if (json.error)
+    throw new UserError('pactl is not installed; install pulseaudio-utils (and start PulseAudio)')
+  try {
+    const list = JSON.parse(json.stdout) as { name: string; description: string }[]
+    return list.map(({ name, description }) => ({ name, description }))
+  } catch {
+    const short = spawnSync('pactl', ['list', 'short', 'sources'], { encoding: 'utf8' })
+    if (short.status !== 0)
+      throw new UserError(
+        `PulseAudio is not reachable (${short.stderr.trim()}); start it (scripts/pulseaudio.sh)`,
+      )
+    return short.stdout
+      .split('\n')
+      .map((l) => l.split('\t')[1])
+      .filter(Boolean)
+      .map((name) => ({ name, description: name }))
+  }
+}
+
+/** Mono float blocks from a live PulseAudio source (by name or description), through parec, while it runs. */
 export async function* parecBlocks(
   source: string,
   sampleRate: number,
   signal: AbortSignal,
 ): AsyncGenerator<Float32Array> {
-  const list = spawnSync('pactl', ['list', 'short', 'sources'], { encoding: 'utf8' })
-  if (list.error)
+  const sources = pulseSources()
+  const device = sources.find((s) => s.name === source) ?? sources.find((s) => s.description === source)
+  if (!device)
     throw new UserError(
-      'pactl is not installed or PulseAudio is not reachable; install pulseaudio-utils and start PulseAudio',
+      `no PulseAudio source "${source}"; use one of: ${sources.map((s) => s.name).join(', ') || '(none)'}`,
     )
-  const names = list.stdout
-    .split('\n')
-    .map((l) => l.split('\t')[1])
-    .filter(Boolean)
-  if (!names.includes(source))
-    throw new UserError(`no PulseAudio source "${source}"; use one of: ${names.join(', ') || '(none)'}`)
   const proc = spawn(
     'parec',
-    ['-d', source, '--format=float32le', `--rate=${sampleRate}`, '--channels=1', '--latency-msec=50'],
+    ['-d', device.name, '--format=float32le', `--rate=${sampleRate}`, '--channels=1', '--latency-msec=50'],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
       signal,
