@@ -157,7 +157,7 @@ describe('bad files', () => {
     const file = path('noise.mp3')
     writeFileSync(file, randomBytes(200_000))
     const err = await rejection(decodeAudio(file))
-    expect(err.message).toMatch(/noise\.mp3 (is not an audio|has no decodable audio)/)
+    expect(err.message).toMatch(/noise\.mp3 is not a valid audio file/)
   })
 
   it('an empty file', async () => {
@@ -193,7 +193,7 @@ describe('bad files', () => {
   it('a video without sound', async () => {
     const mp4 = path('silent.mp4')
     ffmpeg('-f', 'lavfi', '-i', 'testsrc=size=64x64:rate=5:duration=1', '-c:v', 'mpeg4', mp4)
-    expect((await rejection(decodeAudio(mp4))).message).toMatch(/no decodable audio stream/)
+    expect((await rejection(decodeAudio(mp4))).message).toMatch(/has no audio stream/)
   })
 
   it('names how to install ffmpeg when it is missing', async () => {

@@ -132,7 +132,8 @@ describe('Player (real PulseAudio)', () => {
     expect(player.state?.paused).toBe(true)
     player.resume()
     await new Promise((res) => setTimeout(res, 2000))
-    const stop: StopInfo = await player.stop()
+    await player.stop()
+    const stop: StopInfo = await player.done
 
     expect(stop).toMatchObject({ reason: 'stopped' })
     expect(r.events.filter((e) => e !== 'episode')).toEqual(['start', 'pause', 'resume', 'stop'])

@@ -3,6 +3,9 @@ import { registerCapture } from './capture'
 import { registerClassify } from './classify'
 import { registerCorrelate } from './correlate'
 import { registerDecode } from './decode'
+import { registerLevels } from './levels'
+import { registerMic } from './mic'
+import { registerPlay } from './play'
 import { registerProcesses } from './processes'
 import { registerRefvca } from './refvca'
 import { registerRun } from './run'
@@ -22,4 +25,7 @@ export const commands: ((program: Command) => void)[] = [
   registerClassify,
   registerCorrelate,
   registerRun,
+  registerLevels,
+  registerMic,
+  registerPlay,
 ]

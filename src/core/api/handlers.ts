@@ -1,6 +1,7 @@
 import type { z } from 'zod'
 import type { RequestDef, Requests } from '../../shared/contract'
 import { analysisHandlers } from './analysis'
+import { audioHandlers } from './audio'
 import { captureHandlers } from './capture'
 import { classifyHandlers } from './classify'
 import type { AppContext } from './context'
@@ -28,5 +29,6 @@ export function createHandlers(ctx: AppContext): Handlers {
     ...classifyHandlers(ctx),
     ...captureHandlers(),
     ...telemetryHandlers(),
+    ...audioHandlers(),
   }
 }

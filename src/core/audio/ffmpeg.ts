@@ -68,14 +68,13 @@ export async function ffmpegProbe(file: string): Promise<FfmpegProbe> {
   const text = run.stderr()
   const audio = /Stream #\d+:\d+[^:]*: Audio: ([^\s,]+)[^\n]*?, (\d+) Hz, ([^,\n]+)/.exec(text)
   if (!audio) {
-    const hasInput = /^Input #0/m.test(text)
-    throw new UserError(
-      hasInput
-        ? `${file} has no decodable audio stream; choose a file with a sound track`
-        : `${file} is not an audio or video file ffmpeg can read (${ffmpegReason(text, file)}); ` +
-            'check that it is a complete audio file, or convert it to WAV',
-      'not_audio',
-    )
+    // An audio stream without a sample rate is ffmpeg guessing from the name (random bytes called .mp3).
+    const why = /: Audio: /.test(text)
+      ? 'is not a valid audio file: ffmpeg finds no decodable audio in it (damaged, or not what its name says)'
+      : /^Input #0/m.test(text)
+        ? 'has no audio stream; choose a file with a sound track'
+        : `is not an audio or video file ffmpeg can read (${ffmpegReason(text, file)})`
+    throw new UserError(`${file} ${why}; check the file, or convert it to WAV`, 'not_audio')
   }
   const d = /Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)/.exec(text)
   return {

@@ -25,6 +25,7 @@ export async function micStatus(): Promise<MicStatus> {
         managed: false,
         outputDevice: null,
         inputDevice: null,
+        source: null,
         server: null,
         install: `MuteScope has no virtual microphone support for ${process.platform}; use Linux, Windows or macOS`,
       }

@@ -17,6 +17,7 @@ export function parseMacDevices(stdout: string): MicStatus {
     managed: false,
     outputDevice: blackhole,
     inputDevice: blackhole,
+    source: blackhole,
     server: null,
     install: blackhole ? null : BLACKHOLE_INSTALL,
   }

@@ -49,7 +49,12 @@ export function serverName(info: string): string | null {
 }
 
 export async function pulseStatus(): Promise<MicStatus> {
-  const base = { platform: 'linux', backend: 'pulseaudio' as const, inputDevice: SOURCE_DESCRIPTION }
+  const base = {
+    platform: 'linux',
+    backend: 'pulseaudio' as const,
+    inputDevice: SOURCE_DESCRIPTION,
+    source: SOURCE,
+  }
   const pactlRun = await run('pactl', ['info'])
   if (!pactlRun)
     return { ...base, ready: false, managed: false, outputDevice: null, server: null, install: INSTALL_PACTL }

@@ -31,6 +31,7 @@ export function parseWindowsEndpoints(stdout: string): MicStatus {
     managed: false,
     outputDevice: input,
     inputDevice: output,
+    source: output,
     server: null,
     install: ready ? null : VB_CABLE_INSTALL,
   }

@@ -27,6 +27,7 @@ import { startOutput, type Output, type OutputProcess } from './output'
  *   'window'   LevelWindow                  a level window closed
  *   'second'   LevelSecond                  a one-second level
  *   'pause' / 'resume' {t}
+ *   'end'                                   the playlist played to its end (never with loop)
  *   'stop'     {t, reason: 'ended' | 'stopped' | 'error', error?}   always last; then `done` resolves
  *   'error'    Error                        only with a listener; the run then stops with reason 'error'
  */
@@ -64,6 +65,8 @@ export interface PlayerEvents {
   pause: [{ t: number }]
   resume: [{ t: number }]
   stop: [StopInfo]
+  /** The playlist played to its end (never with loop); just before 'stop'. */
+  end: []
   error: [Error]
 }
 
@@ -199,11 +202,11 @@ export class Player extends EventEmitter<PlayerEvents> {
     this.wake?.()
   }
 
-  /** Stops playback now; resolves when the last window has been emitted. */
-  async stop(): Promise<StopInfo> {
+  /** Stops playback now; resolves when the last window has been emitted (`done` tells how it ended). */
+  async stop(): Promise<void> {
     this.stopRequested = true
     this.wake?.()
-    return this.done
+    await this.done
   }
 
   private async loop(exited: Promise<string>): Promise<StopInfo> {
@@ -274,6 +277,7 @@ export class Player extends EventEmitter<PlayerEvents> {
         ? { t: Date.now(), reason: 'stopped' }
         : { t: Math.min(Date.now(), this.sampleTime(this.meter.samples)), reason: 'ended' }
     if (failure && this.listenerCount('error') > 0) this.emit('error', new UserError(failure))
+    if (info.reason === 'ended') this.emit('end')
     this.emit('stop', info)
     return info
   }

@@ -13,8 +13,10 @@ export const micStatus = z.object({
   managed: z.boolean(),
   /** The playback device MuteScope writes to (a PulseAudio sink name, "CABLE Input ...", "BlackHole 2ch"). */
   outputDevice: z.string().nullable(),
-  /** The microphone to select in the meeting app. */
+  /** The microphone to select in the meeting app, as the app lists it. */
   inputDevice: z.string().nullable(),
+  /** The same device as a recorder opens it (parec --device, refvca): a PulseAudio source name elsewhere named. */
+  source: z.string().nullable(),
   /** Sound server and version, when there is one to ask (Linux). */
   server: z.string().nullable(),
   /** What to install or run when not ready; null when ready. */

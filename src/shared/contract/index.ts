@@ -1,5 +1,6 @@
 import type { z } from 'zod'
 import { analysisRequests } from './analysis'
+import { audioRequests } from './audio'
 import { captureRequests } from './capture'
 import { classifyEvents, classifyRequests } from './classify'
 import type { RequestDef } from './define'
@@ -19,6 +20,7 @@ export const requests = {
   ...classifyRequests,
   ...captureRequests,
   ...telemetryRequests,
+  ...audioRequests,
 } satisfies Record<string, RequestDef>
 
 /** Every event stream the UI can subscribe to. */
