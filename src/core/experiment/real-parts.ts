@@ -2,6 +2,8 @@ import { agentSource } from '../capture/agent-source'
 import { openBackend } from '../capture/select-backend'
 import { UserError } from '../errors'
 import { micSetup } from '../mic'
+import { Player } from '../playback/player'
+import { startRefvcaProcess } from '../refvca/process'
 import type { ExperimentParts } from './parts'
 
 /** The experiment's real components: PulseAudio/VB-Cable/BlackHole, the player, refvca, Frida. */
@@ -16,13 +18,16 @@ export function realParts(): ExperimentParts {
           'mic_missing',
         )
       }
-      return { device: mic.outputDevice, micSource: mic.inputDevice }
+      return { device: mic.outputDevice, micSource: mic.source }
     },
-    createPlayer() {
-      throw new UserError('playback is not wired yet')
-    },
-    async startReference() {
-      throw new UserError('refvca is not wired yet')
+    createPlayer: (opts) => new Player(opts),
+    async startReference({ source, intervalS }) {
+      if (!source) {
+        throw new UserError(
+          'refvca listens to MuteScope’s virtual microphone: leave the playback device empty (no --output-device)',
+        )
+      }
+      return startRefvcaProcess({ input: { source }, intervalS })
     },
     openBackend,
     agentSource,

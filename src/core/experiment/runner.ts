@@ -9,7 +9,9 @@ import { errorMessage, UserError } from '../errors'
 import type { SessionStore } from '../store/session-store'
 import { SessionWriter } from '../store/session-writer'
 import { loadProfile, TelemetryDecoder } from '../telemetry'
-import type { ExperimentParts, PlayerLike, ReferenceApp } from './parts'
+import type { Player } from '../playback/player'
+import type { RefvcaProcess } from '../refvca/process'
+import type { ExperimentParts } from './parts'
 
 type Outcome = { status: Exclude<SessionStatus, 'running'>; reason: string }
 
@@ -36,7 +38,7 @@ function idleState(): ExperimentState {
   }
 }
 
-function captureTarget(plan: ExperimentPlan, ref: ReferenceApp | null): Target {
+function captureTarget(plan: ExperimentPlan, ref: RefvcaProcess | null): Target {
   const t = plan.target
   if (t.kind === 'refvca') return { pid: ref!.pid }
   if (t.kind === 'pid') return { pid: t.pid }
@@ -65,10 +67,10 @@ function targetLabel(plan: ExperimentPlan): string {
 export class ExperimentRunner {
   private state: ExperimentState = idleState()
   private writer: SessionWriter | null = null
-  private player: PlayerLike | null = null
+  private player: Player | null = null
   private capture: CaptureRun | null = null
   private decoder: TelemetryDecoder | null = null
-  private reference: ReferenceApp | null = null
+  private reference: RefvcaProcess | null = null
   private timers: NodeJS.Timeout[] = []
   private stopping: Promise<ExperimentState> | null = null
   private problems = 0
@@ -237,7 +239,7 @@ export class ExperimentRunner {
       this.emit({ type: 'second', sessionId: this.state.sessionId!, second: s })
     })
     player.on('progress', (p) => {
-      this.state = { ...this.state, progress: { ...p, paused: this.state.progress?.paused ?? false } }
+      this.state = { ...this.state, progress: p }
       this.publishStateSoon()
     })
     player.on('end', () => {
@@ -280,17 +282,18 @@ export class ExperimentRunner {
     const sessionId = this.state.sessionId!
     if (outcome.status !== 'completed') this.writer?.addEvent('error', { reason: outcome.reason })
     this.writer?.flush()
+    // From here nothing may write to the session: it is closed.
+    this.player = null
+    this.capture = null
+    this.decoder = null
+    this.reference = null
+    this.writer = null
     this.store.finishSession(sessionId, outcome.status, outcome.reason)
     this.events.emit('sessionsChanged', { id: sessionId, change: 'updated' })
     this.log(
       outcome.status === 'completed' ? 'info' : 'error',
       `session ${sessionId} ${outcome.status}: ${outcome.reason}`,
     )
-    this.player = null
-    this.capture = null
-    this.decoder = null
-    this.reference = null
-    this.writer = null
     if (this.stateTimer) clearTimeout(this.stateTimer)
     this.stateTimer = null
     this.state = {
