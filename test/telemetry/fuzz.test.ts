@@ -148,6 +148,33 @@ describe('hostile input never throws, never hangs, stays bounded', () => {
     for (const bytes of [huge, chunk]) expect(feed([bytes]).map((x) => x.stage)).toContain('limit')
   })
 
+  it('HTTP/2 streams left open cannot buffer more than the body limit between them', () => {
+    const frame = (type: number, flags: number, stream: number, payload: Buffer) => {
+      const h = Buffer.alloc(9)
+      h.writeUIntBE(payload.length, 0, 3)
+      h[3] = type
+      h[4] = flags
+      h.writeUInt32BE(stream, 5)
+      return Buffer.concat([h, payload])
+    }
+    // Static-table fields only: :method POST, :path /, :scheme http.
+    const headers = (stream: number) => frame(1, 0x4, stream, Buffer.from([0x83, 0x84, 0x86]))
+    const data = (stream: number) => frame(0, 0, stream, Buffer.alloc(40_000, 0x20))
+    const streams = [1, 3, 5, 7]
+    const bytes = Buffer.concat([
+      preface,
+      frame(4, 0, 0, Buffer.alloc(0)),
+      ...streams.map(headers),
+      ...streams.map(data),
+    ])
+    const d = new TelemetryDecoder(profiles[1], { maxBodyBytes: 100_000 })
+    const problems: DecodeProblem[] = []
+    d.on('problem', (p) => problems.push(p))
+    d.push({ t: 0, conn: 'h2', dir: 'out', data: bytes })
+    expect(problems.map((p) => p.message.split(':')[0])).toEqual(['stream 5', 'stream 7'])
+    expect(problems.every((p) => p.stage === 'limit')).toBe(true)
+  })
+
   it('an endless headerless body is cut at the body limit, and decoding goes on after it', () => {
     const d = new TelemetryDecoder(profiles[0], { maxBodyBytes: 1 << 20 })
     const problems: DecodeProblem[] = []

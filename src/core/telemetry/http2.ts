@@ -41,6 +41,8 @@ export class Http2Stream {
   private prefaceSeen = false
   private readonly hpack = hpack.decompressor.create({ table: { maxSize: 65536 } })
   private readonly streams = new Map<number, OpenStream>()
+  /** Body bytes held over all open streams: bounded by maxBodyBytes for the whole connection. */
+  private buffered = 0
   /** A header block still waiting for CONTINUATION frames. */
   private block: { stream: number; parts: Buffer[]; endStream: boolean } | null = null
   /** After an HPACK error the dynamic table is unknown, so nothing later on this connection can be trusted. */
@@ -70,6 +72,7 @@ export class Http2Stream {
         new Malformed('http2', `connection ended with ${this.streams.size} request(s) incomplete`),
       )
     this.streams.clear()
+    this.buffered = 0
   }
 
   private drain(): void {
@@ -97,6 +100,8 @@ export class Http2Stream {
       case Frame.Headers: {
         let p = unpad(payload, flags)
         if (flags & Flag.Priority) p = p.subarray(5)
+        if (p.length > this.limits.maxHeaderBytes)
+          throw new Malformed('limit', `header block over ${this.limits.maxHeaderBytes} bytes`)
         this.block = { stream, parts: [p], endStream: (flags & Flag.EndStream) !== 0 }
         if (flags & Flag.EndHeaders) this.headerBlockDone()
         return
@@ -117,20 +122,24 @@ export class Http2Stream {
         const s = this.streams.get(stream)
         if (!s) return
         const data = unpad(payload, flags)
-        s.size += data.length
-        if (s.size > this.limits.maxBodyBytes) {
-          this.streams.delete(stream)
+        if (this.buffered + data.length > this.limits.maxBodyBytes) {
+          this.drop(stream)
           this.onProblem(
-            new Malformed('limit', `stream ${stream} body over ${this.limits.maxBodyBytes} bytes; skipped`),
+            new Malformed(
+              'limit',
+              `stream ${stream}: request bodies over ${this.limits.maxBodyBytes} bytes; skipped`,
+            ),
           )
           return
         }
+        s.size += data.length
+        this.buffered += data.length
         s.parts.push(data)
         if (flags & Flag.EndStream) this.finish(stream, s)
         return
       }
       case Frame.RstStream:
-        this.streams.delete(stream)
+        this.drop(stream)
         return
     }
   }
@@ -145,7 +154,7 @@ export class Http2Stream {
       this.streams.set(stream, s)
       if (this.streams.size > maxOpenStreams) {
         const oldest = this.streams.keys().next().value as number
-        this.streams.delete(oldest)
+        this.drop(oldest)
         this.onProblem(
           new Malformed('limit', `more than ${maxOpenStreams} open streams; stream ${oldest} dropped`),
         )
@@ -170,8 +179,13 @@ export class Http2Stream {
     return out
   }
 
-  private finish(id: number, s: OpenStream): void {
+  private drop(id: number): void {
+    this.buffered -= this.streams.get(id)?.size ?? 0
     this.streams.delete(id)
+  }
+
+  private finish(id: number, s: OpenStream): void {
+    this.drop(id)
     const headers = s.headers
     const authority = headers.get(':authority')
     if (authority !== undefined && !headers.has('host')) headers.set('host', authority)
