@@ -33,6 +33,8 @@ type State =
 export class Http1Stream {
   private buf: Buffer = Buffer.alloc(0)
   private pos = 0
+  /** Where the line last read by line() started. */
+  private lineStart = 0
   private state: State = { k: 'start' }
   /** Set when the connection turns out to speak HTTP/2; the caller hands the rest to an Http2Stream. */
   upgraded: Buffer | null = null
@@ -166,8 +168,6 @@ export class Http1Stream {
         return true
     }
   }
-
-  private lineStart = 0
 
   /** The next line without its CR LF, or null while incomplete. In resync mode over-long lines are dropped. */
   private line(dropping: boolean): string | null {

@@ -90,7 +90,8 @@ function expandString(s: string, nesting: number, depth: number, w: Walk): Json 
 }
 
 /** The document inside `s`, or undefined when `s` is just a string. */
-function decodeString(s: string, { limits, budget, problems }: Walk): Json | undefined {
+function decodeString(s: string, w: Walk): Json | undefined {
+  const { limits, problems } = w
   const first = s.charCodeAt(0)
   const textual = first === 0x7b || first === 0x5b
   if (!textual && (s.length < minEncodedLength || notBase64.test(s) || hexId.test(s))) return undefined
@@ -99,11 +100,11 @@ function decodeString(s: string, { limits, budget, problems }: Walk): Json | und
   try {
     if (!bytes) return tryJson(s, limits)
     if (kind) {
-      const text = inflateWithin(bytes, kind, limits, budget).toString('utf8')
+      const text = inflateWithin(bytes, kind, w).toString('utf8')
       return tryJson(text, limits) ?? text
     }
     if (bytes[0] === 0x7b || bytes[0] === 0x5b) return tryJson(bytes.toString('utf8'), limits)
-    return guessRawDeflate(s, bytes, limits, budget)
+    return guessRawDeflate(s, bytes, w)
   } catch (err) {
     if (!(err instanceof Malformed)) throw err
     // A failed guess (raw deflate, or a zlib header that was chance) means the string was not encoded;
@@ -116,12 +117,8 @@ function decodeString(s: string, { limits, budget, problems }: Walk): Json | und
   }
 }
 
-function inflateWithin(
-  bytes: Buffer,
-  kind: Compression,
-  limits: DecodeLimits,
-  budget: { bytes: number },
-): Buffer {
+/** Decompresses within what is left of the document's budget (and the ratio limit). */
+function inflateWithin(bytes: Buffer, kind: Compression, { limits, budget }: Walk): Buffer {
   if (budget.bytes <= 0)
     throw new Malformed('limit', `message decodes to more than ${limits.maxDecodedBytes} bytes`)
   const out = decompress(bytes, kind, { ...limits, maxDecodedBytes: budget.bytes })
@@ -134,23 +131,18 @@ function inflateWithin(
  * A failed guess is not a problem, and only a JSON result is trusted. (BTYPE 11 is reserved: data starting
  * so is not deflate, and zlib need not be asked.)
  */
-function guessRawDeflate(
-  s: string,
-  bytes: Buffer,
-  limits: DecodeLimits,
-  budget: { bytes: number },
-): Json | undefined {
+function guessRawDeflate(s: string, bytes: Buffer, w: Walk): Json | undefined {
   // Words and CONSTANT_NAMES are valid base64 too; compressed data's base64 mixes digits and both cases.
   if (!/\d/.test(s) || !/[a-z]/.test(s) || !/[A-Z]/.test(s) || (bytes[0] & 0x06) === 0x06) return undefined
   let inflated: Buffer
   try {
-    inflated = inflateWithin(bytes, 'deflate-raw', limits, budget)
+    inflated = inflateWithin(bytes, 'deflate-raw', w)
   } catch (err) {
     if (err instanceof Malformed && err.stage === 'limit') throw err
     return undefined
   }
   const first = inflated[0]
-  return first === 0x7b || first === 0x5b ? tryJson(inflated.toString('utf8'), limits) : undefined
+  return first === 0x7b || first === 0x5b ? tryJson(inflated.toString('utf8'), w.limits) : undefined
 }
 
 function tryJson(text: string, limits: DecodeLimits): Json | undefined {
