@@ -88,6 +88,21 @@ describe('all 1,226 real Webex packets decode to their truth triples, in order',
     expect(gainsOf(records)).toEqual(truth)
   })
 
+  it('gzip as a transfer coding under chunked', () => {
+    const rng = rngFor('te')
+    const bytes = stream((p) =>
+      Buffer.from(
+        chunked(p, rng, gzipSync(p.body))
+          .toString('latin1')
+          .replace('Transfer-Encoding: chunked', 'Transfer-Encoding: gzip, chunked'),
+        'latin1',
+      ),
+    )
+    const { records, problems } = decodeBytes(bytes, webex)
+    expect(problems).toEqual([])
+    expect(gainsOf(records)).toEqual(truth)
+  })
+
   it('deflate (zlib and raw) and br encoded', () => {
     const bytes = stream((p, i) => {
       const [enc, body] = [

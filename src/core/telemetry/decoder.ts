@@ -106,7 +106,10 @@ export class TelemetryDecoder extends EventEmitter<DecoderEvents> {
     if (p.pathPattern && !p.pathPattern.test(m.target)) return
     const t = this.conns.get(connId)?.t ?? 0
     try {
-      const body = decodeContentEncoding(m.body, m.headers.get('content-encoding'), this.limits)
+      // Transfer codings other than chunked (e.g. "gzip, chunked") wrap the content codings.
+      const transfer = m.headers.get('transfer-encoding')?.replace(/(^|,)\s*chunked\s*$/i, '')
+      const content = decodeContentEncoding(m.body, transfer, this.limits)
+      const body = decodeContentEncoding(content, m.headers.get('content-encoding'), this.limits)
       const origin = { t, host: m.headers.get('host') ?? null, path: m.target.split('?')[0], conn: connId }
       for (const doc of bodyDocuments(body, m.headers.get('content-type'), this.limits)) {
         const nested: Malformed[] = []
