@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { initParams, layout, Network } from '../../src/core/classify/network'
+import { initParams, layout } from '../../src/core/classify/layout'
+import { Network } from '../../src/core/classify/network'
 import { makeRng } from '../../src/core/classify/random'
 
 /**

@@ -10,8 +10,6 @@ import {
 import { loadDataset, SET_NAMES, summarize, type SetName } from '../../core/classify/dataset'
 import { AUTHORS_LABEL_MAPPING, parseLabelMapping } from '../../core/classify/labels'
 import { defaultModel, listModels, loadModel, saveModel } from '../../core/classify/models'
-import { predictSession } from '../../core/classify/predict'
-import { train } from '../../core/classify/train'
 import { UserError } from '../../core/errors'
 import { SessionStore } from '../../core/store/session-store'
 import { action, positiveInt, printJsonLine } from '../action'
@@ -123,6 +121,8 @@ export function registerClassify(program: Command): void {
             throw new UserError(`--split must be random or leakfree, got "${opts.split}"`)
           }
           const { dataset, data } = datasetOf(opts)
+          // tfjs loads only for the commands that run the network, so the rest of the CLI starts fast.
+          const { train } = await import('../../core/classify/train')
           const outcome = await train(dataset, {
             window,
             epochs,
@@ -244,6 +244,7 @@ export function registerClassify(program: Command): void {
       action(async (raw: string, opts: { model?: string; json?: boolean }) => {
         const id = positiveInt('session id')(raw)
         const model = opts.model ? loadModel(opts.model) : defaultModel()
+        const { predictSession } = await import('../../core/classify/predict')
         const store = SessionStore.open()
         const result = await (async () => {
           try {

@@ -2,8 +2,6 @@ import { randomUUID } from 'node:crypto'
 import { CLASS_NAMES, type classifyRequests, type TrainProgress } from '../../shared/contract/classify'
 import { loadDataset, summarize } from '../classify/dataset'
 import { defaultModel, deleteModel, listModels, loadModel, saveModel, summaryOf } from '../classify/models'
-import { predictSession } from '../classify/predict'
-import { train } from '../classify/train'
 import { errorMessage, UserError } from '../errors'
 import type { AppContext } from './context'
 import type { HandlerGroup } from './handlers'
@@ -47,14 +45,18 @@ export function classifyHandlers({
       }
       job = current
       const { jobId } = current
-      train(dataset, {
-        ...current.settings,
-        signal: current.abort.signal,
-        onEpoch: (p) => {
-          current.progress = { jobId, ...p }
-          events.emit('classifyProgress', current.progress)
-        },
-      })
+      // tfjs loads on first use, not when the server (or any CLI command) starts.
+      import('../classify/train')
+        .then(({ train }) =>
+          train(dataset, {
+            ...current.settings,
+            signal: current.abort.signal,
+            onEpoch: (p) => {
+              current.progress = { jobId, ...p }
+              events.emit('classifyProgress', current.progress)
+            },
+          }),
+        )
         .then((outcome) => ({ model: summaryOf(saveModel(outcome, data, dataDir)), error: null }))
         .catch((err: unknown) => ({ model: null, error: errorMessage(err) }))
         .then((end) => {
@@ -79,7 +81,10 @@ export function classifyHandlers({
       deleteModel(id, dataDir)
       return { deleted: id }
     },
-    classifyPredict: async ({ sessionId, modelId }) =>
-      predictSession(store, sessionId, modelId ? loadModel(modelId, dataDir) : defaultModel(dataDir)),
+    classifyPredict: async ({ sessionId, modelId }) => {
+      const model = modelId ? loadModel(modelId, dataDir) : defaultModel(dataDir)
+      const { predictSession } = await import('../classify/predict')
+      return predictSession(store, sessionId, model)
+    },
   }
 }

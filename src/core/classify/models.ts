@@ -4,7 +4,7 @@ import { savedModel, type ModelSummary, type SavedModel } from '../../shared/con
 import { UserError } from '../errors'
 import { dataDir } from '../paths'
 import { CLASS_NAMES } from './labels'
-import { layout } from './network'
+import { layout } from './layout'
 import type { TrainOutcome } from './train'
 
 /** Trained models live in the data directory, one JSON file each, so they survive and can be reused. */
