@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createApp } from '../../src/core/app'
-import { sox, tempDir } from './helpers'
+import { synth, tempDir } from './helpers'
 
 const path = tempDir()
 mkdirSync(path('data'))
@@ -11,7 +11,7 @@ afterAll(() => app.close())
 describe('audio requests through the dispatcher', () => {
   it('fileLevels and probeAudio answer with the contract shapes', async () => {
     const file = path('tone.wav')
-    sox('-n', '-r', '44100', '-c', '1', '-b', '16', file, 'synth', '3', 'sine', '1000', 'vol', '0.5')
+    synth(file, '-r 44100 -c 1 -b 16', 3, 'sine 1000 vol 0.5')
     const levels = await app.dispatch('fileLevels', { file, windowS: 1, weighting: 'C' })
     expect(levels).toMatchObject({ ok: true, result: { sampleRate: 44100, weighting: 'C', durationS: 3 } })
     if (levels.ok) expect((levels.result as { overall: { leq: number } }).overall.leq).toBeCloseTo(-9.03, 1)

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fileLevelsResult, micStatus } from '../../src/shared/contract/audio'
 import { runCli } from '../support/helpers'
-import { sox, tempDir } from './helpers'
+import { synth, tempDir } from './helpers'
 
 const path = tempDir()
 const cli = (...args: string[]) => runCli(args, { dataDir: path('data') })
@@ -13,7 +13,7 @@ const cli = (...args: string[]) => runCli(args, { dataDir: path('data') })
 describe('mutescope levels', () => {
   it('prints the documented JSON for a file, per window', () => {
     const file = path('tone.wav')
-    sox('-n', '-r', '48000', '-c', '1', '-b', '24', file, 'synth', '150', 'sine', '100', 'vol', '0.1')
+    synth(file, '-r 48000 -c 1 -b 24', 150, 'sine 100 vol 0.1')
     const r = cli('levels', file, '--json')
     expect(r.status).toBe(0)
     const out = JSON.parse(r.stdout)
@@ -99,7 +99,7 @@ describe('mutescope mic and play (real PulseAudio)', () => {
 
   it('play sets up the microphone, plays in real time, prints windows and removes the microphone at exit', () => {
     const file = path('short.wav')
-    sox('-n', '-r', '44100', '-c', '2', '-b', '16', file, 'synth', '2', 'sine', '1000', 'vol', '0.5')
+    synth(file, '-r 44100 -c 2 -b 16', 2, 'sine 1000 vol 0.5')
     const r = runCli(['play', file, '--window', '1', '--weighting', 'Z', '--json'], {
       dataDir: path('data'),
       timeoutMs: 20_000,

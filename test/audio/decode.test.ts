@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import { decodeAudio, probeAudio } from '../../src/core/audio/decode'
 import { UserError } from '../../src/core/errors'
-import { collect, ffmpeg, rms, sox, tempDir } from './helpers'
+import { collect, ffmpeg, rms, synth, tempDir } from './helpers'
 
 const path = tempDir()
 const savedFfmpeg = process.env.MUTESCOPE_FFMPEG
@@ -34,23 +34,7 @@ describe('native WAV reader', () => {
   for (const enc of encodings) {
     it(`reads ${enc[3]} ${enc[1]}-bit like ffmpeg does`, async () => {
       const file = path(`tone-${enc[1]}-${enc[3]}.wav`)
-      sox(
-        '-n',
-        '-r',
-        '44100',
-        '-c',
-        '2',
-        ...enc,
-        file,
-        'synth',
-        '1.5',
-        'sine',
-        '440',
-        'sine',
-        '1000',
-        'vol',
-        '0.5',
-      )
+      synth(file, `-r 44100 -c 2 ${enc.join(' ')}`, 1.5, 'sine 440 sine 1000 vol 0.5')
       const info = await probeAudio(file)
       expect(info).toMatchObject({ sampleRate: 44100, channels: 2, decoder: 'wav' })
       expect(info.durationS).toBeCloseTo(1.5, 6)
@@ -73,7 +57,7 @@ describe('native WAV reader', () => {
 
   it('streams in blocks no larger than asked', async () => {
     const file = path('long.wav')
-    sox('-n', '-r', '48000', '-c', '1', '-b', '16', file, 'synth', '2', 'sine', '1000')
+    synth(file, '-r 48000 -c 1 -b 16', 2, 'sine 1000')
     const { blocks } = await decodeAudio(file, { blockSize: 1000 })
     let n = 0
     let count = 0
@@ -90,7 +74,7 @@ describe('native WAV reader', () => {
 describe('ffmpeg decoding', () => {
   it('decodes compressed audio to mono at its own rate', async () => {
     const wav = path('src.wav')
-    sox('-n', '-r', '48000', '-c', '2', '-b', '16', wav, 'synth', '3', 'sine', '1000', 'vol', '0.5')
+    synth(wav, '-r 48000 -c 2 -b 16', 3, 'sine 1000 vol 0.5')
     const flac = path('tone.flac')
     ffmpeg('-i', wav, flac)
     const info = await probeAudio(flac)
@@ -106,7 +90,7 @@ describe('ffmpeg decoding', () => {
 
   it('resamples WAV through ffmpeg when another rate is asked for', async () => {
     const wav = path('r.wav')
-    sox('-n', '-r', '48000', '-c', '1', '-b', '16', wav, 'synth', '2', 'sine', '440', 'vol', '0.5')
+    synth(wav, '-r 48000 -c 1 -b 16', 2, 'sine 440 vol 0.5')
     const { sampleRate, blocks } = await decodeAudio(wav, { sampleRate: 16000 })
     expect(sampleRate).toBe(16000)
     const x = await collect(blocks)
@@ -141,7 +125,7 @@ describe('ffmpeg decoding', () => {
 
   it('stops early without waiting for the whole file', async () => {
     const wav = path('early.wav')
-    sox('-n', '-r', '48000', '-c', '1', '-b', '16', wav, 'synth', '60', 'sine', '440')
+    synth(wav, '-r 48000 -c 1 -b 16', 60, 'sine 440')
     const { blocks } = await decodeAudio(wav, { sampleRate: 44100 })
     let got = 0
     for await (const b of blocks) {
@@ -170,7 +154,7 @@ describe('bad files', () => {
 
   it('a truncated WAV', async () => {
     const file = path('cut.wav')
-    sox('-n', '-r', '48000', '-c', '2', '-b', '16', path('whole.wav'), 'synth', '3', 'sine', '1000')
+    synth(path('whole.wav'), '-r 48000 -c 2 -b 16', 3, 'sine 1000')
     writeFileSync(file, readFileSync(path('whole.wav')).subarray(0, 100_000))
     const err = await rejection(decodeAudio(file))
     expect(err.code).toBe('truncated')
@@ -198,7 +182,7 @@ describe('bad files', () => {
 
   it('names how to install ffmpeg when it is missing', async () => {
     const wav = path('m.wav')
-    sox('-n', '-r', '8000', '-c', '1', '-b', '16', wav, 'synth', '0.5', 'sine', '440')
+    synth(wav, '-r 8000 -c 1 -b 16', 0.5, 'sine 440')
     const ogg = path('m.ogg')
     ffmpeg('-i', wav, ogg)
     process.env.MUTESCOPE_FFMPEG = path('no-such-ffmpeg')
@@ -211,7 +195,7 @@ describe('bad files', () => {
 
   it('an unsupported WAV encoding without ffmpeg names both fixes', async () => {
     const wav = path('ulaw.wav')
-    sox('-n', '-r', '8000', '-c', '1', '-e', 'u-law', wav, 'synth', '0.5', 'sine', '440')
+    synth(wav, '-r 8000 -c 1 -e u-law', 0.5, 'sine 440')
     expect((await probeAudio(wav)).decoder).toBe('ffmpeg')
     process.env.MUTESCOPE_FFMPEG = path('no-such-ffmpeg')
     const err = await rejection(decodeAudio(wav))

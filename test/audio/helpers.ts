@@ -11,8 +11,12 @@ export function tempDir(): (name: string) => string {
   return (name) => join(dir, name)
 }
 
-/** Runs sox (the real tool) to synthesise a test signal. */
-export function sox(...args: string[]): void {
+/**
+ * Writes a test signal with sox (the real tool): `format` is sox's output options ('-r 48000 -c 1 -b 16'),
+ * `signal` its synth effect chain ('sine 1000 vol 0.5').
+ */
+export function synth(file: string, format: string, seconds: number, signal: string): void {
+  const args = ['-n', ...format.split(' '), file, 'synth', String(seconds), ...signal.split(' ')]
   execFileSync('sox', args, { stdio: ['ignore', 'ignore', 'pipe'] })
 }
 
@@ -20,9 +24,7 @@ export function ffmpeg(...args: string[]): void {
   execFileSync('ffmpeg', ['-hide_banner', '-nostdin', '-v', 'error', '-y', ...args], { stdio: 'pipe' })
 }
 
-export async function collect(blocks: AsyncIterable<Float32Array>): Promise<Float32Array> {
-  const parts: Float32Array[] = []
-  for await (const b of blocks) parts.push(b)
+export function concat(...parts: Float32Array[]): Float32Array {
   const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0))
   let o = 0
   for (const p of parts) {
@@ -30,6 +32,12 @@ export async function collect(blocks: AsyncIterable<Float32Array>): Promise<Floa
     o += p.length
   }
   return out
+}
+
+export async function collect(blocks: AsyncIterable<Float32Array>): Promise<Float32Array> {
+  const parts: Float32Array[] = []
+  for await (const b of blocks) parts.push(b)
+  return concat(...parts)
 }
 
 export function rms(x: Float32Array): number {

@@ -3,7 +3,7 @@ import { fileLevels } from '../../src/core/audio/file-levels'
 import { LevelMeter, type MeterSecond, type MeterWindow } from '../../src/core/audio/level-meter'
 import type { Weighting } from '../../src/core/audio/weighting'
 import { FAST_TONEBURSTS, SLOW_TONEBURSTS } from './iec61672'
-import { sox, tempDir } from './helpers'
+import { concat, synth, tempDir } from './helpers'
 
 const path = tempDir()
 
@@ -12,16 +12,6 @@ function sine(fs: number, f: number, seconds: number, amplitude: number): Float3
   const x = new Float32Array(n)
   for (let i = 0; i < n; i++) x[i] = amplitude * Math.sin((2 * Math.PI * f * i) / fs)
   return x
-}
-
-function concat(...parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0))
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.length
-  }
-  return out
 }
 
 function measure(
@@ -53,24 +43,7 @@ describe('steady tones', () => {
 
   it('a -20 dBFS 100 Hz sine gives LAeq -42.2 dB within 0.1 (read from a real WAV file)', async () => {
     const file = path('100hz.wav')
-    sox(
-      '-n',
-      '-r',
-      '48000',
-      '-c',
-      '1',
-      '-e',
-      'floating-point',
-      '-b',
-      '32',
-      file,
-      'synth',
-      '10',
-      'sine',
-      '100',
-      'vol',
-      '0.1',
-    )
+    synth(file, '-r 48000 -c 1 -e floating-point -b 32', 10, 'sine 100 vol 0.1')
     const levels = await fileLevels(file, { weighting: 'A' })
     expect(Math.abs(levels.overall.leq! - -42.2)).toBeLessThanOrEqual(0.1)
     const z = await fileLevels(file, { weighting: 'Z' })

@@ -9,7 +9,7 @@ import { SINK, SOURCE } from '../../src/core/mic/pulse'
 import { outputCommand } from '../../src/core/playback/output'
 import { Player, type PlaybackProgress, type StopInfo } from '../../src/core/playback/player'
 import type { LevelSecond, LevelWindow } from '../../src/shared/model'
-import { sox, tempDir } from './helpers'
+import { synth, tempDir } from './helpers'
 
 const path = tempDir()
 
@@ -58,26 +58,9 @@ describe('Player (real PulseAudio)', () => {
   beforeAll(async () => {
     execFileSync(join(__dirname, '../../scripts/pulseaudio.sh'), { stdio: 'inherit' })
     await micSetup()
-    sox(
-      '-n',
-      '-r',
-      '48000',
-      '-c',
-      '1',
-      '-e',
-      'floating-point',
-      '-b',
-      '32',
-      loud,
-      'synth',
-      '2',
-      'sine',
-      '1000',
-      'vol',
-      '0.5',
-    )
+    synth(loud, '-r 48000 -c 1 -e floating-point -b 32', 2, 'sine 1000 vol 0.5')
     // 44.1 kHz stereo FLAC: resampled and mixed on the way in.
-    sox('-n', '-r', '44100', '-c', '2', '-b', '16', quiet, 'synth', '1.5', 'sine', '1000', 'vol', '0.05')
+    synth(quiet, '-r 44100 -c 2 -b 16', 1.5, 'sine 1000 vol 0.05')
   })
   afterAll(async () => {
     await micTeardown()

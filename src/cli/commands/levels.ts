@@ -14,6 +14,13 @@ export function weightingOption(value: string): Weighting {
   return w
 }
 
+/** Parses --window: any positive number of seconds. */
+export function windowOption(value: string): number {
+  const s = finiteNumber('--window')(value)
+  if (s <= 0) throw new UserError(`--window must be a positive number of seconds, got "${value}"`)
+  return s
+}
+
 export function registerLevels(program: Command): void {
   program
     .command('levels <file>')
@@ -31,9 +38,7 @@ export function registerLevels(program: Command): void {
           file: string,
           opts: { window: string; weighting: string; calibration: string; json?: boolean },
         ) => {
-          const windowS = finiteNumber('--window')(opts.window)
-          if (windowS <= 0)
-            throw new UserError(`--window must be a positive number of seconds, got "${opts.window}"`)
+          const windowS = windowOption(opts.window)
           const weighting = weightingOption(opts.weighting)
           const calibrationDb = finiteNumber('--calibration')(opts.calibration)
           const levels = await fileLevels(file, { windowS, weighting, calibrationDb })

@@ -17,42 +17,38 @@ export function registerMic(program: Command): void {
     .command('mic')
     .description('the virtual microphone episodes are played into (PulseAudio/PipeWire, VB-Cable, BlackHole)')
 
-  mic
-    .command('status')
-    .description('whether the virtual microphone exists, and what to install when it does not')
-    .option('--json', 'print JSON')
-    .action(
-      action(async (opts: { json?: boolean }) => {
-        const s = await micStatus()
-        if (opts.json) printJsonLine(s)
-        else process.stdout.write(describe(s) + '\n')
-      }),
-    )
+  function sub<T>(
+    name: string,
+    description: string,
+    run: () => Promise<T>,
+    text: (result: T) => string,
+  ): void {
+    mic
+      .command(name)
+      .description(description)
+      .option('--json', 'print JSON')
+      .action(
+        action(async (opts: { json?: boolean }) => {
+          const result = await run()
+          if (opts.json) printJsonLine(result)
+          else process.stdout.write(text(result) + '\n')
+        }),
+      )
+  }
 
-  mic
-    .command('setup')
-    .description('create it (Linux; kept until "mic teardown") or find it (Windows, macOS); safe to repeat')
-    .option('--json', 'print JSON')
-    .action(
-      action(async (opts: { json?: boolean }) => {
-        const s = await micSetup()
-        if (opts.json) printJsonLine(s)
-        else process.stdout.write(describe(s) + '\n')
-      }),
-    )
-
-  mic
-    .command('teardown')
-    .description('remove the virtual microphone MuteScope created; safe to repeat')
-    .option('--json', 'print JSON')
-    .action(
-      action(async (opts: { json?: boolean }) => {
-        const r = await micTeardown()
-        if (opts.json) printJsonLine(r)
-        else
-          process.stdout.write(
-            r.removed > 0 ? `removed the virtual microphone (${r.removed} modules)\n` : 'nothing to remove\n',
-          )
-      }),
-    )
+  sub(
+    'status',
+    'whether the virtual microphone exists, and what to install when it does not',
+    micStatus,
+    describe,
+  )
+  sub(
+    'setup',
+    'create it (Linux; kept until "mic teardown") or find it (Windows, macOS); safe to repeat',
+    () => micSetup(),
+    describe,
+  )
+  sub('teardown', 'remove the virtual microphone MuteScope created; safe to repeat', micTeardown, (r) =>
+    r.removed > 0 ? `removed the virtual microphone (${r.removed} modules)` : 'nothing to remove',
+  )
 }

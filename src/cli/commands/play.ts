@@ -3,8 +3,8 @@ import { micSetup } from '../../core/mic'
 import { UserError } from '../../core/errors'
 import { Player } from '../../core/playback/player'
 import type { LevelWindow } from '../../shared/model'
-import { action, finiteNumber, printJsonLine } from '../action'
-import { weightingOption } from './levels'
+import { action, printJsonLine } from '../action'
+import { weightingOption, windowOption } from './levels'
 
 const clock = (t: number) => new Date(t).toISOString().slice(11, 23)
 const db = (x: number | null) => (x === null ? '-' : x.toFixed(1))
@@ -34,9 +34,7 @@ export function registerPlay(program: Command): void {
           files: string[],
           opts: { outputDevice?: string; loop?: boolean; window: string; weighting: string; json?: boolean },
         ) => {
-          const windowS = finiteNumber('--window')(opts.window)
-          if (windowS <= 0)
-            throw new UserError(`--window must be a positive number of seconds, got "${opts.window}"`)
+          const windowS = windowOption(opts.window)
           const weighting = weightingOption(opts.weighting)
           let device = opts.outputDevice
           if (!device) {
