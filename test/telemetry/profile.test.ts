@@ -97,6 +97,27 @@ describe('profiles', () => {
 })
 
 describe('telemetry API handlers', () => {
+  it('decodeDocuments returns each request body as a tree, nested encodings undone', () => {
+    const out = telemetryHandlers().decodeDocuments({
+      base64: Buffer.concat([withLength(packets[0]), headerless(packets[1])]).toString('base64'),
+    }) as {
+      documents: { target: string; headers: Record<string, string>; document: unknown }[]
+      problems: unknown[]
+    }
+    expect(out.problems).toEqual([])
+    expect(out.documents.map((d) => d.target.split('?')[0])).toEqual(['/metric/v1', '/metric/v1'])
+    expect(out.documents[0].headers['content-type']).toBe('application/json')
+    const doc = out.documents[1].document as {
+      telemetrics: {
+        v: {
+          gzipb64data: { event: { intervals: { audioTransmit: { levels: Record<string, number> }[] }[] } }
+        }
+      }[]
+    }
+    const levels = doc.telemetrics[0].v.gzipb64data.event.intervals[0].audioTransmit[0].levels
+    expect([levels.audioMaxGain, levels.audioMeanGain, levels.audioMinGain]).toEqual(packets[1].truth[0])
+  })
+
   const h = telemetryHandlers()
 
   it('listProfiles names the user folder', () => {

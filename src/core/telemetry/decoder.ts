@@ -7,7 +7,7 @@ import { Http1Stream } from './http1'
 import { Http2Stream } from './http2'
 import { type DecodeLimits, defaultLimits } from './limits'
 import type { HttpMessage } from './message'
-import { expandNested } from './nested'
+import { expandNested, type Json } from './nested'
 import { type DecodeProblem, Malformed } from './problem'
 import type { Profile } from './profile'
 
@@ -18,9 +18,21 @@ interface Connection {
   t: number
 }
 
+/** One request document after all its encodings were undone: what an inspector shows as a tree. */
+export interface DecodedDocument {
+  t: number
+  conn: string
+  method: string
+  target: string
+  headers: Record<string, string>
+  document: Json
+}
+
 export interface DecoderEvents {
   record: [TelemetryRecord]
   problem: [DecodeProblem]
+  /** Every document of every request the profile matches (only computed when someone listens). */
+  document: [DecodedDocument]
 }
 
 /** Connections idle this long are closed, so a long capture's forgotten connections do not accumulate. */
@@ -115,6 +127,15 @@ export class TelemetryDecoder extends EventEmitter<DecoderEvents> {
         const nested: Malformed[] = []
         const expanded = expandNested(doc, this.limits, nested)
         for (const problem of nested) this.problem(connId, problem)
+        if (this.listenerCount('document') > 0)
+          this.emit('document', {
+            t,
+            conn: connId,
+            method: m.method,
+            target: m.target,
+            headers: Object.fromEntries(m.headers),
+            document: expanded,
+          })
         for (const r of extractRecords(expanded, p, origin, this.limits)) this.emit('record', r)
       }
     } catch (err) {

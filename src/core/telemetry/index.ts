@@ -6,6 +6,7 @@
  *   const decoder = new TelemetryDecoder(loadProfile('webex'))
  *   decoder.on('record', (r: TelemetryRecord) => ...)   // r.fields holds the profile's fields
  *   decoder.on('problem', (p: DecodeProblem) => ...)    // a malformed part, already skipped
+ *   decoder.on('document', (d: DecodedDocument) => ...) // optional: each decoded request document (tree)
  *   decoder.push(capture)                               // every Capture, in capture order
  *   decoder.close(conn)                                 // when a connection closes (optional)
  *   decoder.end()                                       // at the end of the capture
@@ -18,18 +19,19 @@
  * their nested encodings (base64 of gzip/zlib/deflate/JSON) expanded, and the profile's fields extracted.
  * `DecodeLimits` bound every stage; nothing thrown escapes `push` for any input.
  *
- * One-shot helpers: `decodeBytes` (the raw bytes of one connection) and `decodeCaptureLines` (exported
- * capture JSON lines of many connections). Profiles: `loadProfile(name | path)`, `profileNames()`;
+ * One-shot helpers: `decodeBytes` (the raw bytes of one connection), `decodeCaptureLines` (exported
+ * capture JSON lines of many connections) and `decodeDocuments` (the decoded request trees of some bytes,
+ * for an inspector). Profiles: `loadProfile(name | path)`, `profileNames()`;
  * built-in ones are data files in resources/profiles.
  */
 import type { TelemetryRecord } from '../../shared/model'
 import { decodeCaptureText } from './capture-lines'
-import { TelemetryDecoder } from './decoder'
+import { type DecodedDocument, TelemetryDecoder } from './decoder'
 import type { DecodeLimits } from './limits'
 import type { DecodeProblem } from './problem'
-import type { Profile } from './profile'
+import { loadProfile, type Profile } from './profile'
 
-export { TelemetryDecoder } from './decoder'
+export { TelemetryDecoder, type DecodedDocument } from './decoder'
 export { defaultLimits, type DecodeLimits } from './limits'
 export type { DecodeProblem } from './problem'
 export { compileProfile, loadProfile, profileNames, userProfileDir, type Profile } from './profile'
@@ -62,6 +64,22 @@ export function decodeBytes(
   return collect(profile, opts.limits ?? {}, (d) =>
     d.push({ t: opts.t ?? 0, conn: opts.conn ?? 'input', dir: 'out', data: bytes }),
   )
+}
+
+/**
+ * The request documents in the outbound bytes of one connection, every encoding undone, with the problems
+ * met; the generic profile (which matches every request) when none is given.
+ */
+export function decodeDocuments(
+  bytes: Uint8Array,
+  opts: { t?: number; conn?: string; profile?: Profile; limits?: Partial<DecodeLimits> } = {},
+): { documents: DecodedDocument[]; problems: DecodeProblem[] } {
+  const documents: DecodedDocument[] = []
+  const { problems } = collect(opts.profile ?? loadProfile('generic'), opts.limits ?? {}, (d) => {
+    d.on('document', (doc) => documents.push(doc))
+    d.push({ t: opts.t ?? 0, conn: opts.conn ?? 'input', dir: 'out', data: bytes })
+  })
+  return { documents, problems }
 }
 
 /** Decodes capture JSON lines (`{t, conn, fn, module, dir, peer, data}`, data base64); bad lines are problems. */

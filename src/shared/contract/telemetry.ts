@@ -21,6 +21,16 @@ export const decodeProblem = z.object({
   message: z.string(),
 })
 
+export const decodedDocument = z.object({
+  t: z.number(),
+  conn: z.string(),
+  method: z.string(),
+  target: z.string(),
+  headers: z.record(z.string(), z.string()),
+  /** The body document with every nested encoding replaced by what it held. */
+  document: z.unknown(),
+})
+
 export const telemetryRequests = {
   listProfiles: request(
     'Extraction profiles: the built-in ones and those in the user profile folder',
@@ -39,5 +49,16 @@ export const telemetryRequests = {
       })
       .strict(),
     z.object({ records: z.array(telemetryRecord), problems: z.array(decodeProblem) }),
+  ),
+  decodeDocuments: request(
+    "The request documents in one connection's raw bytes, every encoding undone (the inspector's decoded tree)",
+    z
+      .object({
+        base64: z.string().max(70_000_000),
+        /** Only requests this profile matches; every request when omitted. */
+        profile: z.string().min(1).max(4096).optional(),
+      })
+      .strict(),
+    z.object({ documents: z.array(decodedDocument), problems: z.array(decodeProblem) }),
   ),
 }
