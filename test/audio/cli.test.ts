@@ -1,10 +1,11 @@
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { once } from 'node:events'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fileLevelsResult, micStatus } from '../../src/shared/contract/audio'
-import { runCli } from '../support/helpers'
+import { cliPath, runCli } from '../support/helpers'
 import { synth, tempDir } from './helpers'
 
 const path = tempDir()
@@ -114,6 +115,30 @@ describe('mutescope mic and play (real PulseAudio)', () => {
     expect(windows[0].leq).toBeCloseTo(-9.03, 1)
     expect(windows[1].endT - windows[0].startT).toBeGreaterThan(1900)
     expect(events.at(-1)).toMatchObject({ reason: 'ended' })
+    expect(JSON.parse(cli('mic', 'status', '--json').stdout).ready).toBe(false)
+  })
+
+  it('play --loop stops in order on Ctrl-C (SIGINT to its whole process group)', async () => {
+    const file = path('short.wav')
+    const child = spawn(process.execPath, [cliPath, 'play', file, '--loop', '--window', '1', '--json'], {
+      detached: true, // a process group of its own, as a terminal gives a command
+      env: { ...process.env, MUTESCOPE_DATA_DIR: path('data') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let out = ''
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+    while (!out.includes('"event":"window"')) await new Promise((r) => setTimeout(r, 100))
+    process.kill(-child.pid!, 'SIGINT')
+    const [code] = (await once(child, 'exit')) as [number]
+    expect(code).toBe(0)
+    const events = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+    const stop = events.at(-1)
+    expect(stop).toMatchObject({ event: 'stop', reason: 'stopped' })
+    // The output was drained, not cut: the last window ends when the sound did.
+    expect(Math.abs(events.at(-2).endT - stop.t)).toBeLessThan(50)
     expect(JSON.parse(cli('mic', 'status', '--json').stdout).ready).toBe(false)
   })
 

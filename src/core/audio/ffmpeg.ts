@@ -24,8 +24,11 @@ export function ffmpegMissing(why: string): UserError {
 
 /** Spawns ffmpeg, turning a missing binary into a UserError instead of an unhandled 'error' event. */
 export function spawnFfmpeg(args: string[], why: string) {
+  // Its own process group, so a Ctrl-C meant for MuteScope does not cut a decode short (MuteScope stops it);
+  // if MuteScope dies, ffmpeg's next write to the closed pipe ends it.
   const proc = spawn(ffmpegPath(), ['-hide_banner', '-nostdin', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: process.platform !== 'win32',
   })
   let stderr = ''
   proc.stderr.setEncoding('utf8')

@@ -83,7 +83,13 @@ export interface Output {
 /** Starts the output process; resolves once it runs, rejects with a UserError naming what to install. */
 export function startOutput(device: string, sampleRate: number): Promise<Output> {
   const { cmd, args, install, reportsClock } = outputCommand(process.platform, device, sampleRate)
-  const proc = spawn(cmd, args, { stdio: ['pipe', 'ignore', 'pipe'], windowsHide: true })
+  // Its own process group: a Ctrl-C in the terminal reaches MuteScope, which then ends playback in order,
+  // instead of killing the output under it. If MuteScope dies, the output sees its stdin close and ends too.
+  const proc = spawn(cmd, args, {
+    stdio: ['pipe', 'ignore', 'pipe'],
+    windowsHide: true,
+    detached: process.platform !== 'win32',
+  })
   let tail = ''
   const listeners: ((wallMs: number, playedS: number) => void)[] = []
   proc.stderr.setEncoding('utf8')

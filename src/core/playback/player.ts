@@ -81,6 +81,7 @@ const LEAD_MS = 300
 const PRIME_TIMEOUT_MS = 5000
 const PRIME_PLAYED_S = 0.25
 const ANCHOR_SLACK_MS = 20
+const DRAIN_SLACK_MS = 2000
 
 export class Player extends EventEmitter<PlayerEvents> {
   readonly sampleRate: number
@@ -267,19 +268,32 @@ export class Player extends EventEmitter<PlayerEvents> {
     for (const o of opened) await o?.blocks.return?.(undefined).catch(() => undefined)
     this.meter.finish()
     closing = true
-    if (this.stopRequested || failure) out.kill('SIGTERM')
-    else out.stdin.end() // let the output play what it holds
-    await exited
-    // A stopped or failed output falls silent now; a finished one when its last sample has played.
+    if (failure) {
+      out.kill('SIGTERM')
+      await exited
+    } else await this.drain(out, exited)
+    // Stopped or finished, the output fell silent once everything metered had played; a failed one, now.
     const info: StopInfo = failure
       ? { t: Date.now(), reason: 'error', error: failure }
-      : this.stopRequested
-        ? { t: Date.now(), reason: 'stopped' }
-        : { t: Math.min(Date.now(), this.sampleTime(this.meter.samples)), reason: 'ended' }
+      : {
+          t: Math.min(Date.now(), this.sampleTime(this.meter.samples)),
+          reason: this.stopRequested ? 'stopped' : 'ended',
+        }
     if (failure && this.listenerCount('error') > 0) this.emit('error', new UserError(failure))
     if (info.reason === 'ended') this.emit('end')
     this.emit('stop', info)
     return info
+  }
+
+  /**
+   * Lets the output play what it holds (at most LEAD_MS plus its own buffer), so every metered sample is heard
+   * and the last window's end is true; an output that does not finish in time is killed.
+   */
+  private async drain(out: OutputProcess, exited: Promise<string>): Promise<void> {
+    out.stdin.end()
+    const timer = setTimeout(() => out.kill('SIGTERM'), LEAD_MS + DRAIN_SLACK_MS)
+    await exited
+    clearTimeout(timer)
   }
 
   /** Starts decoding an episode and asks for its first block, without waiting for it. */
