@@ -161,6 +161,13 @@ describe('bad files', () => {
     expect(err.message).toMatch(/announces 3\.00 s of audio but only 0\.52 s are present/)
   })
 
+  it('a WAV with a header and no samples', async () => {
+    const file = path('nothing.wav')
+    // sox's "trim 0 0" keeps nothing of the tone: a complete header over an empty data chunk.
+    synth(file, '-r 8000 -c 1 -b 16', 1, 'sine 440 trim 0 0')
+    expect((await rejection(decodeAudio(file))).message).toMatch(/holds no audio samples/)
+  })
+
   it('a WAV cut inside its header', async () => {
     const file = path('stub.wav')
     writeFileSync(file, readFileSync(path('whole.wav')).subarray(0, 30))

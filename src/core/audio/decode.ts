@@ -64,6 +64,7 @@ async function inspect(file: string): Promise<Opened> {
   } finally {
     await fh.close()
   }
+  if (wav?.dataBytes === 0) throw new UserError(`${file} holds no audio samples; export it again`, 'empty')
   if (wav && wav.encoding !== 'other') {
     return {
       wav,
