@@ -82,6 +82,17 @@ const PRIME_TIMEOUT_MS = 5000
 const PRIME_PLAYED_S = 0.25
 const ANCHOR_SLACK_MS = 20
 const DRAIN_SLACK_MS = 2000
+const PROBE_BATCH = 4
+
+/** Durations of every episode, a few ffmpeg probes at a time (a playlist may hold hundreds). */
+async function probeAll(files: string[]): Promise<(number | null)[]> {
+  const out: (number | null)[] = []
+  for (let i = 0; i < files.length; i += PROBE_BATCH) {
+    const batch = files.slice(i, i + PROBE_BATCH)
+    out.push(...(await Promise.all(batch.map(async (f) => (await probeAudio(f)).durationS))))
+  }
+  return out
+}
 
 export class Player extends EventEmitter<PlayerEvents> {
   readonly sampleRate: number
@@ -124,7 +135,7 @@ export class Player extends EventEmitter<PlayerEvents> {
    */
   async start(): Promise<void> {
     if (this.finished) throw new Error('a Player plays once; create a new one')
-    this.durations = await Promise.all(this.opts.episodes.map(async (e) => (await probeAudio(e)).durationS))
+    this.durations = await probeAll(this.opts.episodes)
     const output = await startOutput(this.opts.device, this.sampleRate)
     this.output = output
     output.onClock((wallMs, playedS) => this.anchor(wallMs, playedS))
@@ -143,10 +154,11 @@ export class Player extends EventEmitter<PlayerEvents> {
    * reach us late by however long the event loop took, so the anchor moves only to an earlier estimate, or to
    * a later one that is off by more than ANCHOR_SLACK_MS (the output stalled or its clock drifted): window
    * bounds then stay exactly contiguous. Reports from a stream that is not advancing (not started, or drained
-   * during a pause) say nothing about when the next sample plays and are skipped.
+   * during a pause) say nothing about when the next sample plays and are skipped; after a pause the stream
+   * resumes later than its position says, which the slack rule catches.
    */
   private anchor(wallMs: number, playedS: number): void {
-    if ((this.clock && playedS <= this.clock.playedS) || this.paused) return
+    if (this.clock && playedS <= this.clock.playedS) return
     this.clock = { wallMs, playedS }
     const off = wallMs - this.sampleTime(Math.round(playedS * this.sampleRate) - this.primed)
     if (off < 0 || off > ANCHOR_SLACK_MS) this.anchorFrom(this.clock)
