@@ -1,4 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -61,6 +62,21 @@ describe('Linux virtual microphone (real PulseAudio)', () => {
     const script = `require(${mic}).micSetup({ removeAtExit: true }).then((s) => console.log(JSON.stringify(s)))`
     const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], { encoding: 'utf8' })
     expect(JSON.parse(out)).toMatchObject({ ready: true })
+    expect(ownedModules(pactlList('modules'))).toEqual([])
+  })
+
+  it("removes it when the process is killed by SIGTERM, which skips Node's exit event", async () => {
+    await micTeardown()
+    const mic = JSON.stringify(join(__dirname, '../../src/core/mic/index.ts'))
+    const script = `require(${mic}).micSetup({ removeAtExit: true }).then(() => { console.log('ready'); setInterval(() => {}, 1000) })`
+    const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    await once(child.stdout, 'data')
+    expect(ownedModules(pactlList('modules'))).toHaveLength(2)
+    child.kill('SIGTERM')
+    const [code, signal] = await once(child, 'exit')
+    expect([code, signal]).toEqual([null, 'SIGTERM'])
     expect(ownedModules(pactlList('modules'))).toEqual([])
   })
 

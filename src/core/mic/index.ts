@@ -35,16 +35,31 @@ export async function micStatus(): Promise<MicStatus> {
 let exitHook = false
 
 /**
+ * Removes the microphone when the process ends: at 'exit', and on SIGINT/SIGTERM when nothing else handles
+ * them (Node's default is to die without an 'exit' event). Where the program has its own handler (the play
+ * command stops playback first), that handler ends the process normally and the 'exit' hook does the work.
+ */
+function removeAtExit(): void {
+  if (exitHook) return
+  exitHook = true
+  process.once('exit', pulseTeardownSync)
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (process.listenerCount(signal) > 0) return
+    pulseTeardownSync()
+    process.kill(process.pid, signal)
+  }
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+}
+
+/**
  * Makes the virtual microphone ready. With removeAtExit, a microphone this call created is removed when the
- * process exits (the app and `mutescope play`); `mutescope mic setup` leaves it for the meeting app to use.
+ * process ends (the app and `mutescope play`); `mutescope mic setup` leaves it for the meeting app to use.
  */
 export async function micSetup(opts: { removeAtExit?: boolean } = {}): Promise<MicStatus> {
   if (process.platform === 'linux') {
     const created = await pulseSetup()
-    if (created && opts.removeAtExit && !exitHook) {
-      exitHook = true
-      process.once('exit', pulseTeardownSync)
-    }
+    if (created && opts.removeAtExit) removeAtExit()
     return pulseStatus()
   }
   const status = await micStatus()
