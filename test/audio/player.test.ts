@@ -2,6 +2,7 @@ import { execFileSync, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { fileLevels } from '../../src/core/audio/file-levels'
 import { LevelMeter } from '../../src/core/audio/level-meter'
 import { UserError } from '../../src/core/errors'
 import { micSetup, micTeardown } from '../../src/core/mic'
@@ -53,12 +54,15 @@ function listen(rate: number) {
 describe('Player (real PulseAudio)', () => {
   const fs = 48000
   const loud = path('loud.wav')
+  const noise = path('noise.wav')
   const quiet = path('quiet.flac')
 
   beforeAll(async () => {
     execFileSync(join(__dirname, '../../scripts/pulseaudio.sh'), { stdio: 'inherit' })
     await micSetup()
     synth(loud, '-r 48000 -c 1 -e floating-point -b 32', 2, 'sine 1000 vol 0.5')
+    // Noise whose level changes from window to window: measured levels must be those of these very samples.
+    synth(noise, '-r 48000 -c 1 -b 16', 2, 'pinknoise tremolo 0.7 90 vol 0.3')
     // 44.1 kHz stereo FLAC: resampled and mixed on the way in.
     synth(quiet, '-r 44100 -c 2 -b 16', 1.5, 'sine 1000 vol 0.05')
   })
@@ -67,7 +71,7 @@ describe('Player (real PulseAudio)', () => {
   })
 
   it('plays a playlist in real time into the virtual mic, measuring what it sent with wall-clock windows', async () => {
-    const player = new Player({ episodes: [loud, quiet], device: SINK, windowS: 1, weighting: 'Z' })
+    const player = new Player({ episodes: [noise, quiet], device: SINK, windowS: 1, weighting: 'Z' })
     const r = record(player)
     const stopRecording = listen(fs)
     await new Promise((res) => setTimeout(res, 300))
@@ -81,7 +85,7 @@ describe('Player (real PulseAudio)', () => {
     expect(stop.t - r.times.start[0]).toBeGreaterThan(3400)
     expect(stop.t - r.times.start[0]).toBeLessThan(3700)
     // Windows: 1 s each, contiguous in wall-clock time, labelled with their episode.
-    expect(r.windows.map((w) => w.episode)).toEqual(['loud.wav', 'loud.wav', 'quiet.flac', 'quiet.flac'])
+    expect(r.windows.map((w) => w.episode)).toEqual(['noise.wav', 'noise.wav', 'quiet.flac', 'quiet.flac'])
     // (to the ms by which the server's clock reports refine the anchor, or a brief underrun on a busy machine)
     for (let i = 1; i < r.windows.length; i++) {
       expect(Math.abs(r.windows[i].startT - r.windows[i - 1].endT)).toBeLessThan(100)
@@ -89,7 +93,14 @@ describe('Player (real PulseAudio)', () => {
     expect(Math.abs(r.windows[0].endT - r.windows[0].startT - 1000)).toBeLessThan(100)
     expect(Math.abs(r.windows[3].endT - r.windows[3].startT - 500)).toBeLessThan(100)
     expect(Math.abs(r.windows[0].startT - r.times.start[0])).toBeLessThan(20)
-    expect(r.windows[0].leq).toBeCloseTo(-9.03, 1)
+    // The levels of exactly the samples sent: the file's own, window by window.
+    const own = await fileLevels(noise, { windowS: 1, weighting: 'Z' })
+    for (const i of [0, 1]) {
+      for (const k of ['leq', 'lmax', 'peak', 'powerDb'] as const) {
+        expect(r.windows[i][k], `window ${i} ${k}`).toBeCloseTo(own.windows[i][k]!, 2)
+      }
+    }
+    expect(Math.abs(r.windows[0].leq! - r.windows[1].leq!)).toBeGreaterThan(0.5)
     expect(r.windows[2].leq).toBeCloseTo(-29.03, 1)
     expect(r.seconds).toHaveLength(4)
     expect(r.progress.at(-1)).toMatchObject({ episode: 'quiet.flac', index: 1, paused: false })
@@ -98,10 +109,11 @@ describe('Player (real PulseAudio)', () => {
     // What reached the microphone has the level the player computed for it.
     let first = 0
     while (first < heard.length && Math.abs(heard[first]) < 1e-3) first++
-    const loudPart = heard.subarray(first + fs * 0.2, first + fs * 1.8)
+    const noisePart = heard.subarray(first, first + fs * 2)
     const m = new LevelMeter({ sampleRate: fs, weighting: 'Z' })
-    m.push(loudPart)
-    expect(Math.abs(m.finish().leq! - r.windows[0].leq!)).toBeLessThan(0.5)
+    m.push(noisePart)
+    const sentLeq = 10 * Math.log10((10 ** (r.windows[0].leq! / 10) + 10 ** (r.windows[1].leq! / 10)) / 2)
+    expect(Math.abs(m.finish().leq! - sentLeq)).toBeLessThan(0.5)
   })
 
   it('pauses, resumes and stops a loop; no window spans the pause', async () => {
