@@ -112,6 +112,7 @@ export class Player extends EventEmitter<PlayerEvents> {
   /** Where each recent episode began in the meter's sample count, to label windows. */
   private marks: { sample: number; episode: string }[] = []
   private progress: PlaybackProgress | null = null
+  private started = false
   private finished: Promise<StopInfo> | null = null
 
   constructor(opts: PlayerOptions) {
@@ -134,7 +135,8 @@ export class Player extends EventEmitter<PlayerEvents> {
    * Resolves once the output runs; `done` resolves when playback ends.
    */
   async start(): Promise<void> {
-    if (this.finished) throw new Error('a Player plays once; create a new one')
+    if (this.started) throw new Error('a Player plays once; create a new one')
+    this.started = true
     this.durations = await probeAll(this.opts.episodes)
     const output = await startOutput(this.opts.device, this.sampleRate)
     this.output = output
