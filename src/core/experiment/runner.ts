@@ -2,7 +2,7 @@ import type { ExperimentEvent, ExperimentPlan, ExperimentState } from '../../sha
 import type { LevelSecond, LevelWindow, SessionStatus, TelemetryRecord } from '../../shared/model'
 import type { EventHub } from '../api/event-hub'
 import { probeAudio } from '../audio/decode'
-import type { Target } from '../capture/backend'
+import type { FridaBackend, Target } from '../capture/backend'
 import { CaptureRun, type CaptureEnd } from '../capture/capture-run'
 import { parseSpawnCommand } from '../capture/spawn-argv'
 import { errorMessage, UserError } from '../errors'
@@ -69,6 +69,7 @@ export class ExperimentRunner {
   private writer: SessionWriter | null = null
   private player: Player | null = null
   private capture: CaptureRun | null = null
+  private backend: FridaBackend | null = null
   private decoder: TelemetryDecoder | null = null
   private reference: RefvcaProcess | null = null
   private timers: NodeJS.Timeout[] = []
@@ -178,6 +179,7 @@ export class ExperimentRunner {
 
   private async startCapture(plan: ExperimentPlan): Promise<void> {
     const backend = await this.parts.openBackend(plan.backend)
+    this.backend = backend
     this.log('info', `Frida ${backend.version} via the ${backend.kind} backend`)
     const run = new CaptureRun(backend, this.parts.agentSource(), {
       host: plan.host,
@@ -213,12 +215,7 @@ export class ExperimentRunner {
       if (this.state.phase !== 'stopping') this.finishWith({ status: e.status, reason: e.reason })
     })
     this.capture = run
-    try {
-      await run.start()
-    } finally {
-      // Closing the backend is the run's business once it has started; a failed start leaves it to us.
-      if (!this.state.targetPid) await backend.close().catch(() => undefined)
-    }
+    await run.start()
   }
 
   private async startPlayer(plan: ExperimentPlan, device: string, intervalS: number): Promise<void> {
@@ -277,6 +274,7 @@ export class ExperimentRunner {
       }
     })
     await quietly('the capture', () => this.capture?.stop())
+    await quietly('Frida', () => this.backend?.close())
     await quietly('the decoder', () => this.decoder?.end())
     await quietly('refvca', () => this.reference?.stop())
     const sessionId = this.state.sessionId!
@@ -285,6 +283,7 @@ export class ExperimentRunner {
     // From here nothing may write to the session: it is closed.
     this.player = null
     this.capture = null
+    this.backend = null
     this.decoder = null
     this.reference = null
     this.writer = null
