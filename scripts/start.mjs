@@ -1,8 +1,9 @@
 // `npm start`: the Electron app where its binary is installed; otherwise web mode, said in one line.
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
+import { ensureBuilt } from './ensure-built.mjs'
 
 const require = createRequire(import.meta.url)
 

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react'
 import type { ExperimentPlanInput, ExperimentState } from '../../shared/contract/experiment'
 import { api } from '../api'
 import { CaptureInspector } from '../components/CaptureInspector'
+import { MicPanel } from '../components/MicPanel'
 import { SessionReview } from '../components/SessionReview'
 import { ErrorState, Loading } from '../components/Status'
 import { useExperiment } from '../experimentStore'
@@ -46,7 +47,12 @@ export function ExperimentPage() {
       {error && <ErrorState error={error} />}
       {!state && !error && <Loading what="the experiment" />}
       {state && state.finished && state.phase === 'idle' && <Outcome state={state} />}
-      {state && state.phase === 'idle' && <ExperimentWizard onStart={(p) => void start(p)} />}
+      {state && state.phase === 'idle' && (
+        <>
+          <MicPanel />
+          <ExperimentWizard onStart={(p) => void start(p)} />
+        </>
+      )}
       {state && state.phase !== 'idle' && <LiveRun state={state} onError={setError} />}
     </section>
   )

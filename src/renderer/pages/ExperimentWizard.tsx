@@ -1,8 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react'
-import type { ExperimentPlanInput, ExperimentTarget } from '../../shared/contract/experiment'
+import type { ExperimentPlanInput } from '../../shared/contract/experiment'
 import { api } from '../api'
-
-type Kind = ExperimentTarget['kind']
+import { TargetPicker, type PickedTarget } from '../components/TargetPicker'
 
 const metaFields = [
   ['name', 'Session name'],
@@ -21,10 +20,12 @@ function optionalNumber(v: string): number | null {
 
 /** The plan of a muted-call experiment: what to audit, what to play into its microphone, and what to record. */
 export function ExperimentWizard({ onStart }: { onStart: (plan: ExperimentPlanInput) => void }) {
-  const [kind, setKind] = useState<Kind>('refvca')
-  const [targetValue, setTargetValue] = useState('')
-  const [host, setHost] = useState('')
-  const [backend, setBackend] = useState<'auto' | 'node' | 'python'>('auto')
+  const [useReference, setUseReference] = useState(true)
+  const [picked, setPicked] = useState<PickedTarget>({
+    target: { kind: 'name', name: '' },
+    host: null,
+    backend: 'auto',
+  })
   const [profile, setProfile] = useState('webex')
   const [episodes, setEpisodes] = useState('')
   const [outputDevice, setOutputDevice] = useState('')
@@ -50,19 +51,12 @@ export function ExperimentWizard({ onStart }: { onStart: (plan: ExperimentPlanIn
     )
   }, [])
 
-  function target(): ExperimentTarget {
-    if (kind === 'pid') return { kind, pid: Number(targetValue) }
-    if (kind === 'name') return { kind, name: targetValue.trim() }
-    if (kind === 'spawn') return { kind, command: targetValue.trim() }
-    return { kind: 'refvca' }
-  }
-
   function submit(e: FormEvent) {
     e.preventDefault()
     onStart({
-      target: target(),
-      host: host.trim() || null,
-      backend,
+      target: useReference ? { kind: 'refvca' } : picked.target,
+      host: useReference ? null : picked.host,
+      backend: picked.backend,
       profile: profile.trim() || 'webex',
       episodes: episodes
         .split('\n')
@@ -80,37 +74,20 @@ export function ExperimentWizard({ onStart }: { onStart: (plan: ExperimentPlanIn
     <form className="card grid" aria-label="Experiment plan" onSubmit={submit}>
       <fieldset className="wide row">
         <legend>Target app</legend>
-        {(
-          [
-            ['refvca', 'Reference app (refvca)'],
-            ['pid', 'Process id'],
-            ['name', 'Process name'],
-            ['spawn', 'Start a command'],
-          ] as const
-        ).map(([k, label]) => (
-          <label key={k} className="inline">
-            <input type="radio" name="target" checked={kind === k} onChange={() => setKind(k)} /> {label}
-          </label>
-        ))}
-      </fieldset>
-      {kind !== 'refvca' && (
-        <label>
-          {kind === 'pid' ? 'Process id' : kind === 'name' ? 'Process name' : 'Command line'}
-          <input value={targetValue} onChange={(e) => setTargetValue(e.target.value)} required />
+        <label className="inline">
+          <input type="radio" name="target" checked={useReference} onChange={() => setUseReference(true)} />{' '}
+          Reference app (refvca, a model of a muted app)
         </label>
+        <label className="inline">
+          <input type="radio" name="target" checked={!useReference} onChange={() => setUseReference(false)} />{' '}
+          A conferencing app on this or a lab computer
+        </label>
+      </fieldset>
+      {!useReference && (
+        <div className="wide">
+          <TargetPicker value={picked} onChange={setPicked} />
+        </div>
       )}
-      <label>
-        Remote frida-server (HOST:PORT, empty for this computer)
-        <input value={host} onChange={(e) => setHost(e.target.value)} placeholder="192.0.2.10:27042" />
-      </label>
-      <label>
-        Frida backend
-        <select value={backend} onChange={(e) => setBackend(e.target.value as typeof backend)}>
-          <option value="auto">auto</option>
-          <option value="python">python (pip frida)</option>
-          <option value="node">node (npm frida)</option>
-        </select>
-      </label>
       <label>
         Extraction profile (webex, generic or a file)
         <input value={profile} onChange={(e) => setProfile(e.target.value)} />

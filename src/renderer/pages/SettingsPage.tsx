@@ -1,4 +1,5 @@
 import { api, transport } from '../api'
+import { MicPanel } from '../components/MicPanel'
 import { ErrorState, Loading } from '../components/Status'
 import { useRequest } from '../useRequest'
 
@@ -27,6 +28,7 @@ export function SettingsPage() {
           </dd>
         </dl>
       )}
+      <MicPanel />
     </section>
   )
 }

@@ -15,6 +15,12 @@ import { db, gainColors } from './format'
 type GainKey = 'min' | 'mean' | 'max'
 const field = { min: 'audioMinGain', mean: 'audioMeanGain', max: 'audioMaxGain' } as const
 
+/** A bare circle: recharts' default symbol costs several elements per point, too many for a day of minutes. */
+function dotShape(props: unknown) {
+  const { cx, cy, fill } = props as { cx: number; cy: number; fill: string }
+  return <circle cx={cx} cy={cy} r={2.5} fill={fill} fillOpacity={0.7} />
+}
+
 /** Fig. 7 of the paper: each gain against the played LAeq of the same interval, with its fit line and r. */
 export function CorrelationScatter({
   analysis,
@@ -59,6 +65,7 @@ export function CorrelationScatter({
                 name={`${k} gain (r = ${db(stat?.r, 2)}, n = ${stat?.n ?? 0})`}
                 data={data}
                 fill={gainColors[k]}
+                shape={dotShape}
                 isAnimationActive={false}
               />
             )

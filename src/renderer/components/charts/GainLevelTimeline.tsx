@@ -31,6 +31,8 @@ export function GainLevelTimeline({ telemetry, levels, height = 300 }: Props) {
     mean: gain(r, 'audioMeanGain'),
     max: gain(r, 'audioMaxGain'),
   }))
+  // Thousands of dots cost more to draw than they tell; long sessions show lines only.
+  const dot = gains.length <= 150 ? { r: 2 } : false
   return (
     <figure className="chart" aria-label="Gains and played level over time">
       <ResponsiveContainer width="100%" height={height}>
@@ -74,7 +76,7 @@ export function GainLevelTimeline({ telemetry, levels, height = 300 }: Props) {
               name={`${k} gain`}
               stroke={gainColors[k]}
               strokeWidth={k === 'mean' ? 2 : 1}
-              dot={{ r: 2 }}
+              dot={dot}
               isAnimationActive={false}
             />
           ))}

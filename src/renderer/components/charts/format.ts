@@ -1,6 +1,13 @@
 /** Shared axis formatting for MuteScope's plots. */
+// One formatter for all ticks: toLocaleTimeString builds a new one per call, which a day of points feels.
+const clockFormat = new Intl.DateTimeFormat(undefined, {
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+})
+
 export function clock(t: number): string {
-  return new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })
+  return clockFormat.format(t)
 }
 
 export function db(v: number | null | undefined, digits = 1): string {
