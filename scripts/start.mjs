@@ -25,14 +25,7 @@ function run(cmd, args) {
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig))
 }
 
-const built =
-  existsSync('out/renderer/index.html') &&
-  existsSync('out/cli/mutescope.cjs') &&
-  existsSync('out/main/index.js')
-if (!built) {
-  const build = spawnSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' })
-  if (build.status !== 0) process.exit(build.status ?? 1)
-}
+ensureBuilt()
 
 const bin = electronBinary()
 if (bin) run(bin, ['.'])
