@@ -137,8 +137,9 @@ describe('mutescope mic and play (real PulseAudio)', () => {
       .map((l) => JSON.parse(l))
     const stop = events.at(-1)
     expect(stop).toMatchObject({ event: 'stop', reason: 'stopped' })
-    // The output was drained, not cut: the last window ends when the sound did.
-    expect(Math.abs(events.at(-2).endT - stop.t)).toBeLessThan(50)
+    // The output was drained, not cut: the last window ends when the sound did (a cut would leave up to the
+    // player's 300 ms lead unplayed; the margin is for a loaded machine's scheduling).
+    expect(Math.abs(events.at(-2).endT - stop.t)).toBeLessThan(150)
     expect(JSON.parse(cli('mic', 'status', '--json').stdout).ready).toBe(false)
   })
 

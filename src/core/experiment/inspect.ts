@@ -1,5 +1,6 @@
 import type { CaptureView } from '../../shared/contract/experiment'
 import type { Capture } from '../../shared/model'
+import { toCaptureLine } from '../capture/capture-line'
 import { decodeBytes, loadProfile, type Profile } from '../telemetry'
 
 /** Bytes of a capture shown in the inspector's hex view. */
@@ -16,16 +17,12 @@ export function captureView(c: Capture, index: number): CaptureView {
   const bytes = Buffer.from(c.data)
   const firstLine = bytes.subarray(0, 512).toString('latin1').split(/\r?\n/, 1)[0]
   const { records, problems } = decodeBytes(bytes, generic, { t: c.t, conn: c.conn })
+  const { data: head, ...meta } = toCaptureLine({ ...c, data: c.data.subarray(0, headBytes) })
   return {
     index,
-    t: c.t,
-    conn: c.conn,
-    fn: c.fn,
-    module: c.module,
-    dir: c.dir,
-    peer: c.peer,
+    ...meta,
     size: c.data.length,
-    head: bytes.subarray(0, headBytes).toString('base64'),
+    head,
     decoded: {
       firstLine,
       fields: records.map((r) => ({ host: r.host, path: r.path, ...r.fields })),

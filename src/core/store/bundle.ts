@@ -1,21 +1,19 @@
 import { gunzipSync, gzipSync } from 'node:zlib'
 import { z } from 'zod'
-import { levelSecond, levelWindow, session, sessionEvent, telemetryRecord } from '../../shared/model'
+import {
+  captureLine,
+  levelSecond,
+  levelWindow,
+  session,
+  sessionEvent,
+  telemetryRecord,
+} from '../../shared/model'
 import { UserError } from '../errors'
 import type { SessionStore } from './session-store'
 
 const FORMAT = 'mutescope-session'
 
-const bundleCapture = z.object({
-  t: z.number(),
-  conn: z.string(),
-  fn: z.string(),
-  module: z.string(),
-  dir: z.enum(['out', 'in']),
-  peer: z.string().nullable(),
-  thread: z.number().nullable(),
-  data: z.string(),
-})
+const bundleCapture = captureLine.extend({ thread: z.number().nullable() })
 
 const bundleSchema = z.object({
   format: z.literal(FORMAT),

@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { levelSecond, levelWindow, sessionMeta, sessionStatus, telemetryRecord } from '../model'
+import { captureLine, levelSecond, levelWindow, sessionMeta, sessionStatus, telemetryRecord } from '../model'
+import { fridaHost } from './capture'
 import { request } from './define'
 
 export const experimentTarget = z.discriminatedUnion('kind', [
@@ -15,11 +16,7 @@ export const experimentPlan = z
   .object({
     target: experimentTarget,
     /** A remote frida-server HOST:PORT; null for this computer. */
-    host: z
-      .string()
-      .regex(/^[\w.-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'host must be HOST:PORT')
-      .nullable()
-      .default(null),
+    host: fridaHost,
     backend: z.enum(['auto', 'node', 'python']).default('auto'),
     profile: z.string().min(1).max(4096).default('webex'),
     episodes: z.array(z.string().min(1).max(4096)).min(1, 'choose at least one episode').max(1000),
@@ -90,18 +87,12 @@ export type ExperimentEvent = z.infer<typeof experimentEvent>
 
 const empty = z.object({}).strict()
 
-export const captureView = z.object({
+export const captureView = captureLine.omit({ data: true }).extend({
   index: z.number().int(),
-  t: z.number(),
-  conn: z.string(),
-  fn: z.string(),
-  module: z.string(),
-  dir: z.enum(['out', 'in']),
-  peer: z.string().nullable(),
   size: z.number().int(),
   /** First bytes, base64, for the hex view. */
   head: z.string(),
-  /** The decoded structure of the capture's HTTP messages (headers, nested bodies), when it parses. */
+  /** What the generic profile decodes from the capture (numeric fields by JSON path), when it parses. */
   decoded: z.unknown(),
 })
 export type CaptureView = z.infer<typeof captureView>

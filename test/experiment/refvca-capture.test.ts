@@ -1,0 +1,64 @@
+import { spawn, spawnSync } from 'node:child_process'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { expect, it } from 'vitest'
+import { cliPath, runCli, tempDir } from '../support/helpers'
+
+/**
+ * The decoder's issue, closed through the capture engine: the gains refvca reports sending are exactly the
+ * gains that a Frida capture of refvca's own process (SSL_write inside node) decodes, record for record.
+ */
+it('a Frida capture of refvca decodes to the gains refvca sent', async () => {
+  const dir = tempDir()
+  const audio = join(dir, 'steps.wav')
+  const made = spawnSync('sox', [
+    '-n',
+    '-r',
+    '48000',
+    '-c',
+    '1',
+    audio,
+    'synth',
+    '4',
+    'pinknoise',
+    'vol',
+    '0.05',
+    ':',
+    'synth',
+    '4',
+    'pinknoise',
+    'vol',
+    '0.6',
+  ])
+  expect(made.status).toBe(0)
+  const refvca = spawn(process.execPath, [cliPath, 'refvca', '--file', audio, '--interval', '1', '--json'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const sent = new Map<number, [number, number, number]>()
+  const started = new Promise<number>((resolve) =>
+    createInterface({ input: refvca.stdout }).on('line', (line) => {
+      const e = JSON.parse(line)
+      if (e.event === 'started') resolve(e.pid)
+      if (e.event === 'sent') sent.set(Date.parse(e.ts), [e.audioMaxGain, e.audioMeanGain, e.audioMinGain])
+    }),
+  )
+  try {
+    const pid = await started
+    const capture = runCli(['capture', '--pid', String(pid), '--duration', '6', '--json'], {
+      dataDir: tempDir(),
+      timeoutMs: 60_000,
+    })
+    expect(capture.status).toBe(0)
+    const records = capture.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.fields)
+    expect(records.length).toBeGreaterThanOrEqual(3)
+    for (const r of records) {
+      expect(sent.get(r.t)).toEqual([r.fields.audioMaxGain, r.fields.audioMeanGain, r.fields.audioMinGain])
+    }
+  } finally {
+    refvca.kill()
+  }
+})
