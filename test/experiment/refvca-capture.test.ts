@@ -49,6 +49,8 @@ it('a Frida capture of refvca decodes to the gains refvca sent', async () => {
       timeoutMs: 60_000,
     })
     expect(capture.status).toBe(0)
+    // refvca's report lines queued in its pipe while the synchronous capture ran; let them be read.
+    await new Promise((r) => setTimeout(r, 500))
     const records = capture.stdout
       .trim()
       .split('\n')
