@@ -27,6 +27,10 @@ async function main(): Promise<void> {
       await link.click()
       await page.locator('table.stats').waitFor()
       await page.locator('.recharts-line-curve').first().waitFor()
+      await page
+        .locator('figure[aria-label="Gain against LAeq"] img, figure[aria-label="Gain against LAeq"] svg')
+        .first()
+        .waitFor()
       // Wait for the frame in which the plots are painted.
       const t1 = (await page.evaluate(
         'new Promise((r) => requestAnimationFrame(() => r(performance.now())))',

@@ -66,6 +66,29 @@ export function analyzeSession(store: SessionStore, id: number, options: AlignOp
   if (!parsed.success) throw new UserError(`invalid alignment options: ${z.prettifyError(parsed.error)}`)
   const opts = parsed.data
   const session = store.getSession(id)
+  // A review asks for the same analysis for its table and its plot export; a live session's rows only grow,
+  // so the row counts (and the interval, which can be edited) say whether a kept result still holds.
+  const key = [
+    id,
+    session.intervalS,
+    ...(['telemetry', 'level_seconds', 'level_windows', 'events'] as const).map((t) => store.count(t, id)),
+    JSON.stringify(opts),
+  ].join('|')
+  const memo = memos.get(store)
+  if (memo?.key === key) return memo.result
+  const result = computeAnalysis(store, session, opts)
+  memos.set(store, { key, result })
+  return result
+}
+
+const memos = new WeakMap<SessionStore, { key: string; result: AnalysisResult }>()
+
+function computeAnalysis(
+  store: SessionStore,
+  session: Session,
+  opts: z.output<typeof alignOptions>,
+): AnalysisResult {
+  const id = session.id
   const records = gainRecords(store.telemetry(id))
   if (records.length < MIN_PAIRS)
     throw new UserError(

@@ -101,6 +101,7 @@ export interface OpenOptions {
 export class SessionStore {
   readonly db: Database.Database
   readonly path: string
+  private secondsCache: { sessionId: number; rows: LevelSecond[] } | null = null
 
   private constructor(path: string) {
     this.path = path
@@ -323,10 +324,19 @@ export class SessionStore {
       .all(sessionId) as LevelWindow[]
   }
 
+  /**
+   * One-second levels, the largest series (86,400 rows a day). Opening a review reads them for the trace and
+   * again for the analysis, so the last session's rows are kept while their count is unchanged.
+   */
   levelSeconds(sessionId: number): LevelSecond[] {
-    return this.db
+    const n = this.count('level_seconds', sessionId)
+    const cached = this.secondsCache
+    if (cached && cached.sessionId === sessionId && cached.rows.length === n) return cached.rows
+    const rows = this.db
       .prepare(`SELECT t, level FROM level_seconds WHERE session_id = ? ORDER BY t`)
       .all(sessionId) as LevelSecond[]
+    this.secondsCache = { sessionId, rows }
+    return rows
   }
 
   events(sessionId: number): SessionEvent[] {

@@ -13,6 +13,8 @@ interface Props {
   /** Bumped by the live view whenever new rows arrive, so the plots follow the experiment. */
   revision?: number
   compact?: boolean
+  /** The session's records when the caller has them already (the Sessions page), saving a second fetch. */
+  telemetry?: TelemetryRecord[]
 }
 
 interface Data {
@@ -20,12 +22,16 @@ interface Data {
   levels: LevelSecond[]
   analysis: AnalysisResult | null
   analysisError: string | null
+  /** The exported SVG plot, for sessions with more intervals than an interactive scatter draws quickly. */
+  svg: string | null
 }
 
 const plotWidth = 1200
+/** Beyond this many intervals a scatter of React elements costs seconds; the exported SVG draws in milliseconds. */
+const interactivePairs = 400
 
 /** The gain-vs-level views of one session, live or in review: timeline, scatter, statistics, export. */
-export function SessionReview({ sessionId, revision = 0, compact = false }: Props) {
+export function SessionReview({ sessionId, revision = 0, compact = false, telemetry }: Props) {
   const [align, setAlign] = useState<AlignOptions>({ method: 'aligned', offsetS: 0, lagS: 0, bestLag: false })
   const [data, setData] = useState<Data | null>(null)
   const [error, setError] = useState<string | null>(null)
@@ -33,16 +39,28 @@ export function SessionReview({ sessionId, revision = 0, compact = false }: Prop
 
   useEffect(() => {
     let live = true
+    const detail = telemetry ? Promise.resolve({ telemetry }) : api.getSession({ id: sessionId })
+    // Long sessions show the SVG export as their scatter; ask for it as soon as the record count is known.
+    const svg = detail.then((d) =>
+      d.telemetry.length > interactivePairs
+        ? api.exportPlot({ id: sessionId, format: 'svg', align }).then(
+            (f) => f.data,
+            () => null,
+          )
+        : null,
+    )
     Promise.all([
-      api.getSession({ id: sessionId }),
+      detail,
       api.levelTrace({ id: sessionId, width: plotWidth }),
       api.analyzeSession({ id: sessionId, ...align }).then(
         (a) => ({ a, e: null }),
         (e: Error) => ({ a: null, e: e.message }),
       ),
+      svg,
     ]).then(
-      ([detail, trace, { a, e }]) =>
-        live && setData({ telemetry: detail.telemetry, levels: trace.points, analysis: a, analysisError: e }),
+      ([d, trace, { a, e }, plot]) =>
+        live &&
+        setData({ telemetry: d.telemetry, levels: trace.points, analysis: a, analysisError: e, svg: plot }),
       (err: Error) => live && setError(err.message),
     )
     return () => {
@@ -72,7 +90,17 @@ export function SessionReview({ sessionId, revision = 0, compact = false }: Prop
       <AlignmentControls align={align} onChange={setAlign} analysis={data.analysis} />
       {data.analysis && data.analysis.pairs.length > 0 ? (
         <>
-          <CorrelationScatter analysis={data.analysis} height={compact ? 260 : 340} />
+          {data.svg ? (
+            <figure className="chart" aria-label="Gain against LAeq">
+              <img
+                src={`data:image/svg+xml;charset=utf-8,${encodeURIComponent(data.svg)}`}
+                alt={`Gain against LAeq for ${data.analysis.pairs.length} intervals`}
+                style={{ width: '100%', maxWidth: 900 }}
+              />
+            </figure>
+          ) : (
+            <CorrelationScatter analysis={data.analysis} height={compact ? 260 : 340} />
+          )}
           <StatsTable analysis={data.analysis} />
           <div className="row">
             <span className="muted">Export the correlation:</span>

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react'
 import type { SessionDetail as Detail } from '../../shared/contract/sessions'
+import type { TelemetryRecord } from '../../shared/model'
 import { api } from '../api'
 import { CaptureInspector } from '../components/CaptureInspector'
 import { ConfirmDialog } from '../components/ConfirmDialog'
@@ -93,15 +94,21 @@ function Overview({ detail }: { detail: Detail }) {
         <dd>{s.episodes.join(', ') || '—'}</dd>
       </dl>
       <MetaEditor detail={detail} />
-      <Review id={s.id} hasCaptures={detail.captureCount > 0} />
+      <Review id={s.id} hasCaptures={detail.captureCount > 0} telemetry={detail.telemetry} />
     </>
   )
 }
 
 /** The session's plots, optionally beside another session's for comparison. */
-function Review({ id, hasCaptures }: { id: number; hasCaptures: boolean }) {
+function Review(props: { id: number; hasCaptures: boolean; telemetry: TelemetryRecord[] }) {
+  const { id, hasCaptures, telemetry } = props
   const [other, setOther] = useState<number | null>(null)
-  const [list] = useRequest(() => api.listSessions({ search: '' }), [])
+  // Listed only when the user goes to compare, so that opening a session costs one query less.
+  const [wantList, setWantList] = useState(false)
+  const [list] = useRequest(
+    () => (wantList ? api.listSessions({ search: '' }) : Promise.resolve([])),
+    [wantList],
+  )
   return (
     <section aria-label="Review">
       <div className="row">
@@ -110,6 +117,8 @@ function Review({ id, hasCaptures }: { id: number; hasCaptures: boolean }) {
           Compare with
           <select
             value={other ?? ''}
+            onFocus={() => setWantList(true)}
+            onMouseDown={() => setWantList(true)}
             onChange={(e) => setOther(e.target.value ? Number(e.target.value) : null)}
           >
             <option value="">(none)</option>
@@ -125,12 +134,12 @@ function Review({ id, hasCaptures }: { id: number; hasCaptures: boolean }) {
         </label>
       </div>
       {other === null ? (
-        <SessionReview sessionId={id} />
+        <SessionReview sessionId={id} telemetry={telemetry} />
       ) : (
         <div className="compare">
           <div>
             <h3>Session {id}</h3>
-            <SessionReview sessionId={id} compact />
+            <SessionReview sessionId={id} telemetry={telemetry} compact />
           </div>
           <div>
             <h3>Session {other}</h3>

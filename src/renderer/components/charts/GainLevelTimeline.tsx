@@ -9,7 +9,7 @@ import {
   YAxis,
 } from 'recharts'
 import type { LevelSecond, TelemetryRecord } from '../../../shared/model'
-import { clock, gainColors, levelColor } from './format'
+import { clock, gainColors, levelColor, timeTicks } from './format'
 
 interface Props {
   telemetry: TelemetryRecord[]
@@ -33,6 +33,7 @@ export function GainLevelTimeline({ telemetry, levels, height = 300 }: Props) {
   }))
   // Thousands of dots cost more to draw than they tell; long sessions show lines only.
   const dot = gains.length <= 150 ? { r: 2 } : false
+  const ticks = timeTicks([...gains.map((g) => g.t), ...levels.map((l) => l.t)])
   return (
     <figure className="chart" aria-label="Gains and played level over time">
       <ResponsiveContainer width="100%" height={height}>
@@ -43,8 +44,9 @@ export function GainLevelTimeline({ telemetry, levels, height = 300 }: Props) {
             type="number"
             scale="time"
             domain={['dataMin', 'dataMax']}
+            ticks={ticks}
+            interval={0}
             tickFormatter={clock}
-            allowDuplicatedCategory={false}
           />
           <YAxis yAxisId="gain" label={{ value: 'Gain (dB)', angle: -90, position: 'insideLeft' }} />
           <YAxis

@@ -16,3 +16,19 @@ export function db(v: number | null | undefined, digits = 1): string {
 
 export const gainColors = { min: '#2e7d32', mean: '#2557d6', max: '#c62828' } as const
 export const levelColor = '#8e5bd6'
+
+/**
+ * About six evenly spaced ticks over the data's time span. Given explicitly, because recharts otherwise
+ * measures a label for every candidate tick, which for a day of points costs more than drawing the plot.
+ */
+export function timeTicks(ts: readonly number[], count = 6): number[] {
+  if (ts.length === 0) return []
+  let lo = Infinity
+  let hi = -Infinity
+  for (const t of ts) {
+    if (t < lo) lo = t
+    if (t > hi) hi = t
+  }
+  if (hi === lo) return [lo]
+  return Array.from({ length: count }, (_, i) => Math.round(lo + ((hi - lo) * i) / (count - 1)))
+}
