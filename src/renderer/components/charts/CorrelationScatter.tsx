@@ -49,8 +49,8 @@ export function CorrelationScatter({
             type="number"
             domain={['auto', 'auto']}
             name="gain"
-            unit=" dB"
-            label={{ value: 'Gain (dB)', angle: -90, position: 'insideLeft' }}
+            width={56}
+            label={{ value: 'Gain (dB)', angle: -90, position: 'insideLeft', offset: 0 }}
           />
           <Tooltip formatter={(v) => (typeof v === 'number' ? v.toFixed(1) : v)} />
           <Legend verticalAlign="top" />
