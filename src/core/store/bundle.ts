@@ -37,7 +37,7 @@ export function exportBundle(store: SessionStore, id: number): Buffer {
     telemetry: store.telemetry(id),
     captures: store.captures(id).map((c) => ({ ...c, data: Buffer.from(c.data).toString('base64') })),
     levelWindows: store.levelWindows(id),
-    levelSeconds: store.levelSeconds(id),
+    levelSeconds: [...store.levelSeconds(id)],
     events: store.events(id),
   }
   return gzipSync(JSON.stringify(bundle))

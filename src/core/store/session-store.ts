@@ -101,7 +101,7 @@ export interface OpenOptions {
 export class SessionStore {
   readonly db: Database.Database
   readonly path: string
-  private secondsCache: { sessionId: number; rows: LevelSecond[] } | null = null
+  private secondsCache: { sessionId: number; rows: readonly LevelSecond[] } | null = null
 
   private constructor(path: string) {
     this.path = path
@@ -328,7 +328,7 @@ export class SessionStore {
    * One-second levels, the largest series (86,400 rows a day). Opening a review reads them for the trace and
    * again for the analysis, so the last session's rows are kept while their count is unchanged.
    */
-  levelSeconds(sessionId: number): LevelSecond[] {
+  levelSeconds(sessionId: number): readonly LevelSecond[] {
     const n = this.count('level_seconds', sessionId)
     const cached = this.secondsCache
     if (cached && cached.sessionId === sessionId && cached.rows.length === n) return cached.rows
