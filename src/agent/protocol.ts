@@ -65,7 +65,13 @@ export interface HookErrorMessage {
   message: string
 }
 
-export type AgentMessage = CaptureMessage | HooksMessage | HookErrorMessage
+/** A TLS secret in the NSS key log format ("CLIENT_RANDOM <hex> <hex>", "CLIENT_TRAFFIC_SECRET_0 ..."). */
+export interface KeylogMessage {
+  type: 'keylog'
+  line: string
+}
+
+export type AgentMessage = CaptureMessage | HooksMessage | HookErrorMessage | KeylogMessage
 
 /** The agent's rpc exports. */
 export interface AgentRpc {

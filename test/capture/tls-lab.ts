@@ -42,8 +42,11 @@ export interface Received {
   body: Buffer
 }
 
-/** A local HTTPS server that answers "ack <url>" and keeps every request it got. */
-export async function startHttpsServer(cert: { cert: string; key: string }) {
+/** A local HTTPS server that answers "ack <url>" (or serves `pages` as HTML) and keeps every request it got. */
+export async function startHttpsServer(
+  cert: { cert: string; key: string },
+  pages: Record<string, string> = {},
+) {
   const received: Received[] = []
   const waiters: (() => void)[] = []
   const server: Server = createServer(
@@ -52,6 +55,12 @@ export async function startHttpsServer(cert: { cert: string; key: string }) {
       const chunks: Buffer[] = []
       req.on('data', (c: Buffer) => chunks.push(c))
       req.on('end', () => {
+        const page = req.method === 'GET' ? pages[req.url ?? ''] : undefined
+        if (page !== undefined) {
+          res.setHeader('content-type', 'text/html; charset=utf-8')
+          res.end(page)
+          return
+        }
         received.push({ method: req.method ?? '', url: req.url ?? '', body: Buffer.concat(chunks) })
         res.end(`ack ${req.url}`)
         for (const w of waiters.splice(0)) w()
