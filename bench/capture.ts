@@ -56,7 +56,7 @@ async function main() {
   const store = SessionStore.open({ dir: tempDir() })
   let run: CaptureRun | undefined
   const hookedMs = await upload(url, cert.cert, async (p) => {
-    run = new CaptureRun(backend, agentSource(), { host: null, target: { pid: p.pid! } })
+    run = new CaptureRun(backend, agentSource(), { host: null, target: { pids: [p.pid!] } })
     recordRun(run, store)
     await run.start()
   })

@@ -1,46 +1,75 @@
 """MuteScope's bridge to pip's `frida` package.
 
 Speaks JSON lines over stdio. Requests: {"id", "op", ...}; replies: {"id", "ok": true, "result"} or
-{"id", "ok": false, "error": {"type", "message"}}. Events: {"event": "message" | "detached", ...}, with a
-script message's binary data in base64. Each request runs on its own thread so that a slow rpc call never
-holds up the others. Closing stdin detaches everything and exits.
+{"id", "ok": false, "error": {"type", "message"}}. Events: {"event": "message" | "detached" | "log" | "child",
+...}, with a script message's binary data in base64. Each request runs on its own thread so that a slow rpc
+call never holds up the others. Closing stdin detaches everything and exits.
+
+The protocol runs on private copies of stdin and stdout; fds 0 and 1 then point at /dev/null and stderr, so
+neither a spawned target (which inherits them) nor a library that prints can write into the protocol.
 """
 
 import base64
 import json
+import os
 import sys
 import threading
 
-try:
-    import frida
-except ImportError as exc:
-    sys.stdout.write(json.dumps({"event": "fatal", "code": "no_frida", "message": str(exc)}) + "\n")
-    sys.stdout.flush()
-    sys.exit(3)
+proto_in = os.fdopen(os.dup(0), "r", encoding="utf-8", errors="replace")
+proto_out = os.fdopen(os.dup(1), "w", encoding="utf-8")
+devnull = os.open(os.devnull, os.O_RDONLY)
+os.dup2(devnull, 0)
+os.dup2(2, 1)
+sys.stdout = sys.stderr
 
 out_lock = threading.Lock()
-devices = {}
-sessions = {}
-sessions_lock = threading.Lock()
-next_session = [1]
 
 
 def write(obj):
     line = json.dumps(obj, separators=(",", ":")) + "\n"
     with out_lock:
-        sys.stdout.write(line)
-        sys.stdout.flush()
+        proto_out.write(line)
+        proto_out.flush()
+
+
+try:
+    import frida
+except ImportError as exc:
+    write({"event": "fatal", "code": "no_frida", "message": str(exc)})
+    sys.exit(3)
+
+devices = {}
+devices_lock = threading.Lock()
+sessions = {}
+sessions_lock = threading.Lock()
+next_session = [1]
 
 
 def device_for(host):
     key = host or ""
-    if key not in devices:
-        devices[key] = frida.get_device_manager().add_remote_device(host) if host else frida.get_local_device()
-    return devices[key]
+    with devices_lock:
+        if key not in devices:
+            device = frida.get_device_manager().add_remote_device(host) if host else frida.get_local_device()
+
+            def on_child(child):
+                write({
+                    "event": "child",
+                    "host": host,
+                    "pid": child.pid,
+                    "parentPid": child.parent_pid,
+                    "origin": child.origin,
+                    "path": child.path,
+                })
+
+            device.on("child-added", on_child)
+            devices[key] = device
+        return devices[key]
 
 
-def open_session(device, target, source):
-    session = device.attach(target)
+def open_session(device, pid, source, child_gating):
+    session = device.attach(pid)
+    if child_gating:
+        session.enable_child_gating()
     script = session.create_script(source)
     with sessions_lock:
         sid = next_session[0]
@@ -55,6 +84,9 @@ def open_session(device, target, source):
             "data": base64.b64encode(data).decode("ascii") if data is not None else None,
         })
 
+    def on_log(level, text):
+        write({"event": "log", "session": sid, "level": level, "text": text})
+
     def on_detached(reason, crash):
         with sessions_lock:
             sessions.pop(sid, None)
@@ -66,17 +98,10 @@ def open_session(device, target, source):
         })
 
     script.on("message", on_message)
+    script.set_log_handler(on_log)
     session.on("detached", on_detached)
     script.load()
-    return {"session": sid}
-
-
-def find_pid(device, name):
-    # get_process raises for no match; several processes may share a name: take the oldest (lowest pid).
-    matches = [p for p in device.enumerate_processes() if p.name == name]
-    if not matches:
-        raise frida.ProcessNotFoundError("unable to find process with name '%s'" % name)
-    return min(p.pid for p in matches)
+    return {"session": sid, "pid": pid}
 
 
 def op_version(req):
@@ -85,27 +110,36 @@ def op_version(req):
 
 def op_processes(req):
     device = device_for(req.get("host"))
-    return [{"pid": p.pid, "name": p.name} for p in device.enumerate_processes()]
+    return [
+        {
+            "pid": p.pid,
+            "name": p.name,
+            "ppid": p.parameters.get("ppid"),
+            "path": p.parameters.get("path"),
+            "argv": p.parameters.get("argv"),
+        }
+        for p in device.enumerate_processes(scope="full")
+    ]
 
 
 def op_attach(req):
     device = device_for(req.get("host"))
-    pid = req["pid"] if req.get("pid") is not None else find_pid(device, req["name"])
-    result = open_session(device, pid, req["source"])
-    result["pid"] = pid
-    return result
+    return open_session(device, req["pid"], req["source"], req.get("childGating", False))
 
 
 def op_spawn(req):
     device = device_for(req.get("host"))
-    pid = device.spawn(req["argv"], stdio="pipe")
+    env = req.get("env")
+    # inherit: the target writes where the host's stderr goes and keeps running after the bridge is gone
+    if env:
+        pid = device.spawn(req["argv"], env={**os.environ, **env}, stdio="inherit")
+    else:
+        pid = device.spawn(req["argv"], stdio="inherit")
     try:
-        result = open_session(device, pid, req["source"])
+        return open_session(device, pid, req["source"], req.get("childGating", False))
     except Exception:
         device.kill(pid)
         raise
-    result["pid"] = pid
-    return result
 
 
 def op_resume(req):
@@ -155,9 +189,15 @@ def handle(req):
 
 def main():
     write({"event": "ready", "frida": frida.__version__})
-    for line in sys.stdin:
-        if line.strip():
-            threading.Thread(target=handle, args=(json.loads(line),), daemon=True).start()
+    for line in proto_in:
+        if not line.strip():
+            continue
+        try:
+            req = json.loads(line)
+        except ValueError as exc:
+            write({"event": "fatal", "code": "bad_request", "message": "not JSON: %s" % exc})
+            continue
+        threading.Thread(target=handle, args=(req,), daemon=True).start()
     with sessions_lock:
         open_sessions = list(sessions.values())
     for session, _ in open_sessions:

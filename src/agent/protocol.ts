@@ -71,7 +71,40 @@ export interface KeylogMessage {
   line: string
 }
 
-export type AgentMessage = CaptureMessage | HooksMessage | HookErrorMessage | KeylogMessage
+/** How a TLS library in the process is reached: its plaintext functions found by one of these, or not at all. */
+export type LibraryReach = 'export' | 'symbol' | 'pattern' | 'keys' | 'unreachable'
+
+export interface LibraryReport {
+  /** The module (shared library or executable) that holds the TLS code. */
+  module: string
+  /** The hook group (openssl, nss...) or, for what cannot be hooked, the runtime's name (go, java...). */
+  library: string
+  how: LibraryReach
+  detail: string
+}
+
+/** The TLS libraries found in the process, sent after configure() and when a module with one loads. */
+export interface LibrariesMessage {
+  type: 'libraries'
+  libraries: LibraryReport[]
+}
+
+/** TLS application-data records went out on a connection where no plaintext hook saw anything. */
+export interface TlsUnseenMessage {
+  type: 'tls-unseen'
+  conn: string
+  peer: string
+  records: number
+  bytes: number
+}
+
+export type AgentMessage =
+  | CaptureMessage
+  | HooksMessage
+  | HookErrorMessage
+  | KeylogMessage
+  | LibrariesMessage
+  | TlsUnseenMessage
 
 /** The agent's rpc exports. */
 export interface AgentRpc {

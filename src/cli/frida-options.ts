@@ -2,10 +2,10 @@ import { InvalidArgumentError, Option } from 'commander'
 import { UserError } from '../core/errors'
 
 /** Lets a parser's UserError surface as commander's own invalid-argument error (message shown, exit 1). */
-export function optionParser<T>(parse: (value: string) => T): (value: string) => T {
-  return (value) => {
+export function optionParser<T>(parse: (value: string, previous: T) => T): (value: string, previous: T) => T {
+  return (value, previous) => {
     try {
-      return parse(value)
+      return parse(value, previous)
     } catch (err) {
       if (err instanceof UserError) throw new InvalidArgumentError(err.message)
       throw err

@@ -58,6 +58,8 @@ export const captureLine = z.object({
   module: z.string(),
   dir: captureDir,
   peer: z.string().nullable(),
+  /** The process that made the call; absent in files from before multi-process capture. */
+  pid: z.number().int().nullable().optional(),
   data: z.string(),
 })
 export type CaptureLine = z.infer<typeof captureLine>
@@ -70,6 +72,7 @@ export interface Capture {
   dir: 'out' | 'in'
   peer: string | null
   thread: number | null
+  pid: number | null
   data: Uint8Array
 }
 
@@ -95,6 +98,9 @@ export const sessionEventKind = z.enum([
   'attach',
   'detach',
   'hooks',
+  'libraries',
+  'tls-unseen',
+  'agent-log',
   'playback-start',
   'playback-stop',
   'playback-pause',

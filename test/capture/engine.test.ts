@@ -44,7 +44,7 @@ describe('CaptureRun', () => {
     ])
     started.push(target)
     await new Promise((r) => target.stdout!.once('data', r))
-    const run = new CaptureRun(backend, agentSource(), { host: null, target: { pid: target.pid! } })
+    const run = new CaptureRun(backend, agentSource(), { host: null, target: { pids: [target.pid!] } })
     const inventories: HookedFunction[][] = []
     run.on('hooks', (h) => inventories.push(h))
     await run.start()
@@ -74,7 +74,7 @@ describe('CaptureRun', () => {
       await server.waitFor(1)
       const run = new CaptureRun(backend, agentSource(), {
         host: null,
-        target: { pid: first.pid! },
+        target: { pids: [first.pid!] },
         reattach: true,
       })
       let sessionId = 0
@@ -125,7 +125,7 @@ describe('CaptureRun', () => {
   it('ends as failed with the reason when the Frida backend dies', async () => {
     const own = await PythonBackend.start()
     const target = start('sleep', ['60'])
-    const run = new CaptureRun(own, agentSource(), { host: null, target: { pid: target.pid! } })
+    const run = new CaptureRun(own, agentSource(), { host: null, target: { pids: [target.pid!] } })
     await run.start()
     process.kill(own.pid!, 'SIGKILL')
     const end = await run.done

@@ -13,6 +13,7 @@ setInterval(() => {
     writer.addTelemetry({ t, host: 'h', path: '/metric/v1', conn: 'c1', fields: { audioMeanGain: batch } })
     writer.addCapture({
       t,
+      pid: null,
       conn: 'c1',
       fn: 'SSL_write',
       module: 'node',

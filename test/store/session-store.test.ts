@@ -91,12 +91,13 @@ describe('SessionStore', () => {
       dir: 'out',
       peer: '1.2.3.4:443',
       thread: 7,
+      pid: 42,
       data: new Uint8Array([1, 2]),
     })
     expect(s.events(id)).toEqual([])
     w.addLevelSecond({ t: 1000, level: -20 }) // third row reaches maxRows: flushed together
     expect(s.events(id)).toHaveLength(1)
-    expect(s.captures(id)[0]).toMatchObject({ peer: '1.2.3.4:443', thread: 7, data: new Uint8Array([1, 2]) })
+    expect(s.captures(id)[0]).toMatchObject({ peer: '1.2.3.4:443', thread: 7, pid: 42, data: new Uint8Array([1, 2]) })
     expect(s.levelSeconds(id)).toEqual([{ t: 1000, level: -20 }])
   })
 
@@ -112,6 +113,7 @@ describe('SessionStore', () => {
         dir: 'out',
         peer: null,
         thread: null,
+        pid: 9,
         data: new Uint8Array([0, 255]),
       },
     ])

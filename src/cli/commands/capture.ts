@@ -12,11 +12,12 @@ import { UserError } from '../../core/errors'
 import { SessionStore } from '../../core/store/session-store'
 import { loadProfile, TelemetryDecoder } from '../../core/telemetry'
 import type { Capture } from '../../shared/model'
+import { printable } from '../../core/capture/bridge-protocol'
 import { action, finiteNumber, positiveInt, printJsonLine } from '../action'
 import { backendOption, hostOption, optionParser } from '../frida-options'
 
 interface CaptureOpts {
-  pid?: number
+  pid?: number[]
   name?: string
   spawn?: string
   host: string | null
@@ -29,6 +30,7 @@ interface CaptureOpts {
   peer?: string
   contains?: string
   reattach?: boolean
+  tree?: boolean
   profile: string
 }
 
@@ -37,7 +39,7 @@ function targetOf(opts: CaptureOpts): Target {
     Boolean,
   ).length
   if (given !== 1) throw new UserError('give exactly one of --pid N, --name NAME or --spawn "CMD ARGS"')
-  if (opts.pid !== undefined) return { pid: opts.pid }
+  if (opts.pid !== undefined) return { pids: opts.pid }
   if (opts.name !== undefined) return { name: opts.name }
   const argv = parseSpawnCommand(opts.spawn ?? '')
   return { spawn: opts.host ? argv : [resolveProgram(argv[0]), ...argv.slice(1)] }
@@ -62,7 +64,7 @@ function describe(c: Capture): string {
   const text = Buffer.from(c.data.subarray(0, 80))
     .toString('latin1')
     .replace(/[^\x20-\x7e]/g, '.')
-  return `${time} ${c.dir === 'out' ? '->' : '<-'} ${c.fn} ${c.module} ${c.peer ?? c.conn} ${c.data.length} B  ${text}`
+  return `${time} ${c.pid ?? ''} ${c.dir === 'out' ? '->' : '<-'} ${c.fn} ${c.module} ${c.peer ?? c.conn} ${c.data.length} B  ${text}`
 }
 
 function openRaw(file: string) {
@@ -85,6 +87,8 @@ async function capture(opts: CaptureOpts): Promise<void> {
     const run = new CaptureRun(backend, agentSource(), {
       host: opts.host,
       target,
+      tree: opts.tree,
+      exclude: backend.pid === undefined ? [] : [backend.pid],
       hooks: opts.hooks,
       cap: opts.cap,
       filter: { peer: opts.peer ?? null, contains: opts.contains ?? null },
@@ -108,10 +112,24 @@ async function capture(opts: CaptureOpts): Promise<void> {
     decoder.on('problem', (p) => log(`decode: ${p.stage}: ${p.message}`))
     run.on('attach', (a) =>
       log(
-        `attached to ${a.name || '?'} (pid ${a.pid}) with Frida ${backend.version} (${backend.kind} backend)`,
+        `attached to ${printable(a.name) || '?'} (pid ${a.pid}) with Frida ${backend.version} (${backend.kind} backend)`,
       ),
     )
-    run.on('hooks', (h) => log(`hooked ${h.map((f) => `${f.fn}@${f.module}`).join(', ') || 'nothing yet'}`))
+    run.on('hooks', (h, pid) =>
+      log(`pid ${pid}: hooked ${h.map((f) => `${f.fn}@${printable(f.module)}`).join(', ') || 'nothing yet'}`),
+    )
+    run.on('libraries', (libs, pid) => {
+      for (const l of libs)
+        log(
+          `pid ${pid}: TLS ${l.library} in ${printable(l.module)}: ${l.how}${l.detail ? ` (${printable(l.detail)})` : ''}`,
+        )
+    })
+    run.on('unseen', (u) =>
+      log(
+        `warning: ${printable(u.name)} (pid ${u.pid}) sent ${u.records} TLS records (${u.bytes} B) to ${u.peer} that no ` +
+          'plaintext hook saw: its TLS library is not hooked (statically linked, stripped or a managed runtime)',
+      ),
+    )
     run.on('warning', (w) => log(`warning: ${w}`))
     const stop = () => void run.stop()
     // A closed stdout (e.g. piped into head) ends the capture like Ctrl-C instead of crashing it.
@@ -120,6 +138,7 @@ async function capture(opts: CaptureOpts): Promise<void> {
     process.once('SIGTERM', stop)
     try {
       await run.start()
+      log(`capturing from ${run.pids.length} process(es): ${run.pids.join(', ')}`)
       const timer = opts.duration ? setTimeout(stop, opts.duration * 1000) : undefined
       const end = await run.done
       clearTimeout(timer)
@@ -147,9 +166,18 @@ export function registerCapture(program: Command): void {
         'The session ends completed on --duration or Ctrl-C, interrupted ("target exited") when the app exits, ' +
         'failed when it crashes or Frida dies',
     )
-    .option('--pid <n>', 'attach to this process id', optionParser(positiveInt('--pid')))
-    .option('--name <name>', 'attach to the process with this name')
+    .option(
+      '--pid <n>',
+      'attach to this process id (repeat for several)',
+      optionParser((v: string, prev: number[] = []) => [...prev, positiveInt('--pid')(v)]),
+    )
+    .option('--name <name>', 'attach to every process with this name')
     .option('--spawn <command>', 'start this command suspended, hook it, then let it run')
+    .option(
+      '--tree',
+      'also attach to the processes below the target and to those it starts later (default for --name and --spawn)',
+    )
+    .option('--no-tree', 'attach only to the named or given processes')
     .addOption(hostOption())
     .addOption(backendOption())
     .option(

@@ -6,15 +6,33 @@ export type BackendChoice = BackendKind | 'auto'
 export interface ProcessInfo {
   pid: number
   name: string
+  /** The parent's pid where the device says (Frida's full process scope); null when unknown. */
+  ppid: number | null
+  /** The executable's path where the device says. */
+  path: string | null
+  /** The command line where the device says. */
+  argv: string[] | null
 }
 
-/** `host` is a remote frida-server's HOST:PORT; null means this computer. */
-export type Target = { pid: number } | { name: string } | { spawn: string[] }
+/** One process to open: an existing pid (`gated`: a child Frida holds suspended), or a command to spawn. */
+export type ProcessTarget =
+  { pid: number; gated?: boolean } | { spawn: string[]; env?: Record<string, string> }
+
+/** What a capture is pointed at: processes by pid or name, or a command to spawn. */
+export type Target = { pids: number[] } | { name: string } | { spawn: string[]; env?: Record<string, string> }
 
 export interface DetachInfo {
-  /** Frida's reason: process-terminated, connection-terminated, device-lost, application-requested... */
+  /** Frida's reason: process-terminated, process-replaced, connection-terminated, application-requested... */
   reason: string
   crash: { summary: string; report: string } | null
+}
+
+/** A process that an instrumented process started (fork, exec, spawn), held suspended by child gating. */
+export interface ChildInfo {
+  pid: number
+  parentPid: number
+  origin: string
+  path: string | null
 }
 
 export interface ScriptMessage {
@@ -27,22 +45,37 @@ export interface ScriptMessage {
 export interface AgentSession {
   readonly pid: number
   call<T>(method: string, ...args: unknown[]): Promise<T>
-  /** Lets a spawned process run; a no-op for an attached one. */
+  /** Lets a spawned or gated process run; a no-op for an attached one. */
   resume(): Promise<void>
   detach(): Promise<void>
   /** Ends the process (a spawned one that could not be set up must not stay suspended). */
   kill(): Promise<void>
   onMessage(listener: (m: ScriptMessage) => void): void
+  /** The agent's console output (never mixed into its messages). */
+  onLog(listener: (level: string, text: string) => void): void
   /** Fires once, when the session ends for any reason, including the backend itself dying. */
   onDetached(listener: (d: DetachInfo) => void): void
+}
+
+export interface OpenOptions {
+  /** Hold the processes this one starts, and report them through onChild, so they can be hooked first. */
+  childGating?: boolean
 }
 
 export interface FridaBackend {
   readonly kind: BackendKind
   /** Frida's version, e.g. "17.2.1". */
   readonly version: string
+  /** The helper process that hosts the binding, if any: never a target of its own capture. */
+  readonly pid?: number
   listProcesses(host: string | null): Promise<ProcessInfo[]>
-  /** Attaches (or spawns suspended) and loads `source`; a spawned process stays suspended until resume(). */
-  open(host: string | null, target: Target, source: string): Promise<AgentSession>
+  /** Attaches (or spawns suspended) and loads `source`; a spawned or gated process waits for resume(). */
+  open(host: string | null, target: ProcessTarget, source: string, opts?: OpenOptions): Promise<AgentSession>
+  /** Children held by a gated session on `host`; each must be opened or resumed, or it stays suspended. */
+  onChild(listener: (host: string | null, child: ChildInfo) => void): void
+  /** Input from the binding that was refused as malformed (it is dropped, the capture goes on). */
+  onRefused(listener: (why: string) => void): void
+  /** Lets a held process run without instrumenting it. */
+  resume(host: string | null, pid: number): Promise<void>
   close(): Promise<void>
 }

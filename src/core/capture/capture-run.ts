@@ -1,21 +1,36 @@
 import { EventEmitter } from 'node:events'
 import { basename } from 'node:path'
-import type { AgentConfig, AgentMessage, HookGroup, HookedFunction } from '../../agent/protocol'
+import type { AgentConfig, HookGroup, HookedFunction, LibraryReport } from '../../agent/protocol'
 import { defaultCap, hookGroups } from '../../agent/protocol'
 import type { Capture, SessionStatus } from '../../shared/model'
 import { errorMessage } from '../errors'
-import type { AgentSession, DetachInfo, FridaBackend, ScriptMessage, Target } from './backend'
+import { parseAgentMessage } from './agent-messages'
+import type {
+  AgentSession,
+  ChildInfo,
+  DetachInfo,
+  FridaBackend,
+  ProcessTarget,
+  ScriptMessage,
+  Target,
+} from './backend'
+import { printable } from './bridge-protocol'
+import { selectProcesses } from './process-tree'
 
 export interface CaptureOptions {
   /** A remote frida-server's HOST:PORT; null for this computer. */
   host: string | null
   target: Target
+  /** Also the processes below the target and those it starts later (default: on for name and spawn). */
+  tree?: boolean
   hooks?: HookGroup[]
   /** Bytes kept per call (default 1 MiB). */
   cap?: number
   filter?: { peer?: string | null; contains?: string | null }
   /** When the target exits or crashes, wait for a process with its name and attach again. */
   reattach?: boolean
+  /** Processes never to attach to (MuteScope's own). */
+  exclude?: number[]
 }
 
 export interface CaptureEnd {
@@ -26,14 +41,33 @@ export interface CaptureEnd {
 export interface AttachInfo {
   pid: number
   name: string
+  ppid: number | null
+  path: string | null
+}
+
+export interface UnseenTls {
+  pid: number
+  name: string
+  conn: string
+  peer: string
+  records: number
+  bytes: number
 }
 
 export interface CaptureEvents {
   attach: [AttachInfo]
-  /** Functions hooked: the whole inventory on attach, then additions as modules load. */
-  hooks: [HookedFunction[]]
+  /** Functions hooked in one process: its whole inventory on attach, then additions as modules load. */
+  hooks: [HookedFunction[], number]
+  /** The TLS libraries found in one process and how each is reached. */
+  libraries: [LibraryReport[], number]
   capture: [Capture]
-  detach: [DetachInfo]
+  /** A TLS secret line (NSS key log format) from a process. */
+  keylog: [string, number]
+  /** The agent's console output. */
+  log: [string, number]
+  /** TLS records that left a process with no plaintext hook seeing them. */
+  unseen: [UnseenTls]
+  detach: [DetachInfo & { pid: number }]
   warning: [string]
   end: [CaptureEnd]
 }
@@ -51,22 +85,38 @@ export function endFor(d: DetachInfo): CaptureEnd {
 
 const restartPollMs = 250
 const startupGraceMs = 750
-const detachWaitMs = 5000
+/** Stop waits this long for detaches; a hung one is left to the backend's close, which ends the bridge. */
+const detachWaitMs = 2000
+/** Processes attached at once: attaching is mostly waiting on each process, so a few go in parallel. */
+const attachConcurrency = 4
+/** Refused agent messages logged one by one before only the count goes on. */
+const refusedLogged = 5
+
+interface Attached {
+  info: AttachInfo
+  session: AgentSession
+  clockOffset: number
+}
 
 /**
- * One live capture: attaches (or spawns, gated so the first request is hooked), configures the agent and
- * streams Capture records as events until stop(), the target's exit or the backend's death. The stream that
- * the session store, the telemetry decoder and the UI consume.
+ * One live capture of an application: attaches to its processes (or spawns it, gated so the first request is
+ * hooked), follows the processes they start, configures the agent in each and streams Capture records as
+ * events until stop(), the exit of every process, or the backend's death. The stream that the session store,
+ * the telemetry decoder and the UI consume.
  */
 export class CaptureRun extends EventEmitter<CaptureEvents> {
-  private session: AgentSession | null = null
-  private clockOffset = 0
+  private readonly procs = new Map<number, Attached>()
+  /** Processes being attached now; the run is not over while one is. */
+  private readonly opening = new Set<number>()
   private stopping = false
+  private started = false
   private result: CaptureEnd | null = null
+  private lastExit: CaptureEnd = { status: 'interrupted', reason: 'target exited' }
   private targetName = ''
   private readonly truncatedFns = new Set<string>()
   private readonly config: AgentConfig
-  readonly stats = { captures: 0, bytes: 0, startedAt: Date.now() }
+  private readonly tree: boolean
+  readonly stats = { captures: 0, bytes: 0, refused: 0, processes: 0, startedAt: Date.now() }
   readonly done: Promise<CaptureEnd>
   private resolveDone!: (e: CaptureEnd) => void
 
@@ -77,6 +127,7 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
   ) {
     super()
     this.done = new Promise((resolve) => (this.resolveDone = resolve))
+    this.tree = opts.tree ?? !('pids' in opts.target)
     this.config = {
       hooks: opts.hooks ?? [...hookGroups],
       cap: opts.cap ?? defaultCap,
@@ -85,84 +136,171 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
         contains: opts.filter?.contains ? [...Buffer.from(opts.filter.contains, 'utf8')] : null,
       },
     }
+    backend.onChild((host, child) => void this.onChild(host, child))
+    backend.onRefused((why) => this.refuse(`bridge: ${why}`))
   }
 
-  /** Attaches and lets the target run; rejects (with a UserError naming the fix) when it cannot. */
+  /** The processes attached now. */
+  get pids(): number[] {
+    return [...this.procs.keys()]
+  }
+
+  /** Attaches and lets the target run; rejects (with a UserError naming the fix) when nothing could be attached. */
   async start(): Promise<void> {
-    await this.attach(this.opts.target)
+    const { target } = this.opts
+    if ('spawn' in target) {
+      this.targetName = basename(target.spawn[0])
+      await this.open({ spawn: target.spawn, env: target.env }, this.targetName, null, null)
+    } else await this.attachAll(target)
+    this.started = true
+    this.endIfGone()
   }
 
-  private async attach(target: Target): Promise<void> {
-    const s = await this.backend.open(this.opts.host, target, this.source)
-    s.onMessage((m) => this.onMessage(m))
-    s.onDetached((d) => void this.onDetached(d))
+  private async attachAll(target: { pids: number[] } | { name: string }): Promise<void> {
+    const list = await this.backend.listProcesses(this.opts.host)
+    const exclude = new Set([process.pid, ...(this.opts.exclude ?? [])])
+    const chosen = selectProcesses(list, target, this.tree, exclude)
+    this.targetName = 'name' in target ? target.name : (chosen[0]?.name ?? '')
+    const errors: unknown[] = []
+    const queue = [...chosen]
+    const worker = async () => {
+      for (let p = queue.shift(); p; p = queue.shift()) {
+        try {
+          await this.open({ pid: p.pid }, p.name, p.ppid, p.path)
+        } catch (err) {
+          errors.push(err)
+          if (chosen.length > 1)
+            this.emit('warning', `could not attach to pid ${p.pid} (${p.name}): ${errorMessage(err)}`)
+        }
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(attachConcurrency, chosen.length) }, worker))
+    if (this.procs.size === 0 && errors.length > 0) throw errors[0]
+  }
+
+  private async open(
+    target: ProcessTarget,
+    name: string,
+    ppid: number | null,
+    path: string | null,
+  ): Promise<void> {
+    const s = await this.backend.open(this.opts.host, target, this.source, { childGating: this.tree })
+    this.opening.add(s.pid)
     try {
       const before = Date.now()
       const agentNow = await s.call<number>('now')
+      const info: AttachInfo = { pid: s.pid, name, ppid, path }
       // The agent stamps captures with the target's clock; a remote lab machine's may be off.
-      this.clockOffset = Math.round((before + Date.now()) / 2 - agentNow)
-      this.targetName = await this.nameOf(target, s.pid)
-      this.session = s
+      const p: Attached = { info, session: s, clockOffset: Math.round((before + Date.now()) / 2 - agentNow) }
+      s.onMessage((m) => this.onMessage(p, m))
+      s.onLog((_level, text) => this.emit('log', printable(text), s.pid))
+      s.onDetached((d) => void this.onDetached(p, d))
+      if (this.stopping) throw new Error('the capture is stopping')
+      this.procs.set(s.pid, p)
+      this.stats.processes++
       // Announced before the hooks go in, so that whoever records the run is ready for the first capture.
-      this.emit('attach', { pid: s.pid, name: this.targetName })
-      this.emit('hooks', await s.call<HookedFunction[]>('configure', this.config))
+      this.emit('attach', info)
+      this.emit('hooks', await s.call<HookedFunction[]>('configure', this.config), s.pid)
       await s.resume()
     } catch (err) {
-      await ('spawn' in target ? s.kill() : s.detach()).catch(() => undefined)
+      this.procs.delete(s.pid)
+      await ('spawn' in target ? s.kill() : s.detach().then(() => s.resume())).catch(() => undefined)
       throw err
+    } finally {
+      this.opening.delete(s.pid)
     }
   }
 
-  private async nameOf(target: Target, pid: number): Promise<string> {
-    if ('name' in target) return target.name
-    if ('spawn' in target) return basename(target.spawn[0])
-    const list = await this.backend.listProcesses(this.opts.host)
-    return list.find((p) => p.pid === pid)?.name ?? ''
-  }
-
-  private onMessage({ message, data }: ScriptMessage): void {
-    if (message.type === 'error') {
-      this.emit('warning', `agent error: ${message.description ?? ''}`)
+  /** A process started by one we watch, held by Frida until it is hooked; never left suspended. */
+  private async onChild(host: string | null, child: ChildInfo): Promise<void> {
+    if (host !== this.opts.host) return
+    if (this.stopping || this.result) {
+      await this.backend.resume(host, child.pid).catch(() => undefined)
       return
     }
-    const p = message.payload as AgentMessage
-    if (p.type === 'capture') {
+    const parent = this.procs.get(child.parentPid)
+    const name = child.path ? basename(child.path) : (parent?.info.name ?? '')
+    this.opening.add(child.pid)
+    try {
+      await this.open({ pid: child.pid, gated: true }, name, child.parentPid, child.path)
+    } catch (err) {
+      this.emit('warning', `could not hook child pid ${child.pid} (${name}): ${errorMessage(err)}`)
+      await this.backend.resume(host, child.pid).catch(() => undefined)
+    } finally {
+      this.opening.delete(child.pid)
+      this.endIfGone()
+    }
+  }
+
+  private refuse(why: string): void {
+    this.stats.refused++
+    if (this.stats.refused <= refusedLogged)
+      this.emit('warning', `refused a malformed message (${printable(why)})`)
+    else if (this.stats.refused === refusedLogged + 1)
+      this.emit('warning', 'further malformed messages are counted, not logged')
+  }
+
+  private onMessage(p: Attached, { message, data }: ScriptMessage): void {
+    if (message.type === 'error') {
+      this.emit('warning', `agent error in pid ${p.info.pid}: ${printable(message.description ?? '')}`)
+      return
+    }
+    const m = parseAgentMessage(message.payload)
+    if (typeof m === 'string') return this.refuse(`agent in pid ${p.info.pid}: ${m}`)
+    const pid = p.info.pid
+    if (m.type === 'capture') {
       const c: Capture = {
-        t: p.t + this.clockOffset,
-        conn: p.conn,
-        fn: p.fn,
-        module: p.module,
-        dir: p.dir,
-        peer: p.peer,
-        thread: p.thread,
+        t: m.t + p.clockOffset,
+        conn: m.conn,
+        fn: m.fn,
+        module: m.module,
+        dir: m.dir,
+        peer: m.peer,
+        thread: m.thread,
+        pid,
         data: data ?? new Uint8Array(0),
       }
       this.stats.captures++
       this.stats.bytes += c.data.length
-      if (p.size > c.data.length && !this.truncatedFns.has(p.fn)) {
-        this.truncatedFns.add(p.fn)
-        this.emit('warning', `${p.fn} carried ${p.size} bytes; kept the first ${c.data.length} (the cap)`)
+      if (m.size > c.data.length && !this.truncatedFns.has(m.fn)) {
+        this.truncatedFns.add(m.fn)
+        this.emit('warning', `${m.fn} carried ${m.size} bytes; kept the first ${c.data.length} (the cap)`)
       }
       this.emit('capture', c)
-    } else if (p.type === 'hooks') this.emit('hooks', p.hooks)
-    else if (p.type === 'hook-error') this.emit('warning', `hook ${p.fn} in ${p.module} failed: ${p.message}`)
+    } else if (m.type === 'hooks') this.emit('hooks', m.hooks, pid)
+    else if (m.type === 'hook-error')
+      this.emit('warning', `hook ${m.fn} in ${m.module} (pid ${pid}) failed: ${printable(m.message)}`)
+    else if (m.type === 'keylog') this.emit('keylog', m.line, pid)
+    else if (m.type === 'libraries') this.emit('libraries', m.libraries, pid)
+    else if (m.type === 'tls-unseen') {
+      const { type: _type, ...rest } = m
+      this.emit('unseen', { pid, name: p.info.name, ...rest })
+    }
   }
 
-  private async onDetached(d: DetachInfo): Promise<void> {
-    this.session = null
-    this.emit('detach', d)
+  private async onDetached(p: Attached, d: DetachInfo): Promise<void> {
+    const pid = p.info.pid
+    if (this.procs.get(pid) !== p) return
+    this.procs.delete(pid)
+    this.emit('detach', { ...d, pid })
+    if (d.reason.startsWith('backend-died')) return this.finish(endFor(d))
+    // exec(): the same pid comes back as a gated child with its new image.
+    if (d.reason === 'process-replaced') return
     const end = endFor(d)
-    if (
-      this.stopping ||
-      !this.opts.reattach ||
-      end.status === 'completed' ||
-      d.reason.startsWith('backend-died')
-    ) {
-      this.finish(this.stopping ? { status: 'completed', reason: 'stopped' } : end)
+    if (end.status === 'failed' || this.lastExit.status !== 'failed') this.lastExit = end
+    this.endIfGone()
+  }
+
+  /** The run ends when none of its processes is left (and none is being attached). */
+  private endIfGone(): void {
+    if (!this.started || this.result || this.procs.size > 0 || this.opening.size > 0) return
+    if (this.stopping) return this.finish({ status: 'completed', reason: 'stopped' })
+    if (this.opts.reattach && this.lastExit.status !== 'completed') {
+      this.emit('warning', `${this.lastExit.reason}; waiting for "${this.targetName}" to start again`)
+      void this.reattach()
       return
     }
-    this.emit('warning', `${end.reason}; waiting for "${this.targetName}" to start again`)
-    await this.reattach()
+    this.finish(this.lastExit)
   }
 
   private async reattach(): Promise<void> {
@@ -178,8 +316,8 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
         for (const p of found) if (!firstSeen.has(p.pid)) firstSeen.set(p.pid, now)
         const ready = found.find((p) => now - (firstSeen.get(p.pid) ?? now) >= startupGraceMs)
         if (ready) {
-          await this.attach({ pid: ready.pid })
-          return
+          await this.attachAll({ pids: [ready.pid] })
+          if (this.procs.size > 0) return
         }
       } catch (err) {
         this.emit('warning', `re-attach failed: ${errorMessage(err)}`)
@@ -192,18 +330,21 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
   private finish(end: CaptureEnd): void {
     if (this.result) return
     this.result = end
+    if (this.stats.refused > 0)
+      this.emit('warning', `refused ${this.stats.refused} malformed message(s) from the agent or bridge`)
     this.emit('end', end)
     this.resolveDone(end)
   }
 
-  /** Detaches (the target keeps running) and ends the run as completed. */
+  /** Detaches from every process (they keep running) and ends the run as completed, within a bounded time. */
   async stop(): Promise<CaptureEnd> {
     this.stopping = true
-    const s = this.session
-    if (s) await s.detach().catch(() => undefined)
-    else if (!this.opts.reattach) this.finish({ status: 'completed', reason: 'stopped' })
-    // A detach whose event never comes (device already gone) must not hang the caller.
+    const detaches = [...this.procs.values()].map((p) => p.session.detach().catch(() => undefined))
     const timer = setTimeout(() => this.finish({ status: 'completed', reason: 'stopped' }), detachWaitMs)
+    void Promise.all(detaches).then(() => {
+      // Detached events may never come from a device that is already gone.
+      if (this.opening.size === 0) this.finish({ status: 'completed', reason: 'stopped' })
+    })
     const end = await this.done
     clearTimeout(timer)
     return end

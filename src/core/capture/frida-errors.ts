@@ -1,10 +1,11 @@
 import { UserError } from '../errors'
-import type { Target } from './backend'
+import type { ProcessTarget, Target } from './backend'
 
-function describe(target: Target | null, host: string | null): string {
+function describe(target: Target | ProcessTarget | null, host: string | null): string {
   const where = host ? ` on ${host}` : ''
   if (!target) return `the device${where}`
   if ('pid' in target) return `pid ${target.pid}${where}`
+  if ('pids' in target) return `pid ${target.pids.join(', ')}${where}`
   if ('name' in target) return `a process named "${target.name}"${where}`
   return `"${target.spawn.join(' ')}"${where}`
 }
@@ -15,7 +16,7 @@ function describe(target: Target | null, host: string | null): string {
  */
 export function explainFridaError(
   err: { type?: string; message: string },
-  target: Target | null,
+  target: Target | ProcessTarget | null,
   host: string | null,
 ): UserError {
   const { type = '', message } = err

@@ -2,7 +2,16 @@ import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { UserError } from '../errors'
-import type { AgentSession, DetachInfo, FridaBackend, ProcessInfo, ScriptMessage, Target } from './backend'
+import type {
+  AgentSession,
+  ChildInfo,
+  DetachInfo,
+  FridaBackend,
+  OpenOptions,
+  ProcessInfo,
+  ProcessTarget,
+  ScriptMessage,
+} from './backend'
 import { explainFridaError } from './frida-errors'
 
 /** The parts of the `frida` npm package (v17) used here; it is optional, so its own types may be absent. */
@@ -12,17 +21,31 @@ interface Signal<H> {
 interface FridaScript {
   readonly message: Signal<(message: ScriptMessage['message'], data: Buffer | null) => void>
   readonly exports: Record<string, (...args: unknown[]) => Promise<unknown>>
+  logHandler: (level: string, text: string) => void
   load(): Promise<void>
 }
 interface FridaSession {
   readonly detached: Signal<(reason: string, crash: { summary: string; report: string } | null) => void>
   createScript(source: string): Promise<FridaScript>
+  enableChildGating(): Promise<void>
   detach(): Promise<void>
 }
+interface FridaChild {
+  pid: number
+  parentPid: number
+  origin: string
+  path: string | null
+}
+interface FridaProcess {
+  pid: number
+  name: string
+  parameters: { ppid?: number; path?: string; argv?: string[] }
+}
 interface FridaDevice {
-  enumerateProcesses(): Promise<ProcessInfo[]>
+  readonly childAdded: Signal<(child: FridaChild) => void>
+  enumerateProcesses(options: { scope: 'full' }): Promise<FridaProcess[]>
   attach(target: number): Promise<FridaSession>
-  spawn(argv: string[], options: { stdio: 'pipe' }): Promise<number>
+  spawn(argv: string[], options: { stdio: 'inherit'; env?: Record<string, string> }): Promise<number>
   resume(pid: number): Promise<void>
   kill(pid: number): Promise<void>
 }
@@ -56,6 +79,7 @@ export async function loadNodeFrida(): Promise<FridaModule | null> {
 export class NodeBackend implements FridaBackend {
   readonly kind = 'node'
   private readonly devices = new Map<string, Promise<FridaDevice>>()
+  private readonly childListeners: ((host: string | null, child: ChildInfo) => void)[] = []
 
   private constructor(
     private readonly frida: FridaModule,
@@ -76,7 +100,16 @@ export class NodeBackend implements FridaBackend {
     const key = host ?? ''
     let d = this.devices.get(key)
     if (!d) {
-      d = host ? this.frida.getDeviceManager().addRemoteDevice(host) : this.frida.getLocalDevice()
+      d = (host ? this.frida.getDeviceManager().addRemoteDevice(host) : this.frida.getLocalDevice()).then(
+        (device) => {
+          device.childAdded.connect((c) => {
+            const info = { pid: c.pid, parentPid: c.parentPid, origin: c.origin, path: c.path }
+            if (this.childListeners.length === 0) void device.resume(c.pid).catch(() => undefined)
+            for (const l of this.childListeners) l(host, info)
+          })
+          return device
+        },
+      )
       this.devices.set(key, d)
     }
     return d
@@ -84,28 +117,38 @@ export class NodeBackend implements FridaBackend {
 
   async listProcesses(host: string | null): Promise<ProcessInfo[]> {
     try {
-      const list = await (await this.device(host)).enumerateProcesses()
-      return list.map((p) => ({ pid: p.pid, name: p.name }))
+      const list = await (await this.device(host)).enumerateProcesses({ scope: 'full' })
+      return list.map((p) => ({
+        pid: p.pid,
+        name: p.name,
+        ppid: p.parameters.ppid ?? null,
+        path: p.parameters.path ?? null,
+        argv: p.parameters.argv ?? null,
+      }))
     } catch (err) {
       throw explainFridaError(err as Error, null, host)
     }
   }
 
-  async open(host: string | null, target: Target, source: string): Promise<AgentSession> {
+  async open(
+    host: string | null,
+    target: ProcessTarget,
+    source: string,
+    opts: OpenOptions = {},
+  ): Promise<AgentSession> {
     try {
       const device = await this.device(host)
-      let pid: number
-      if ('spawn' in target) pid = await device.spawn(target.spawn, { stdio: 'pipe' })
-      else if ('pid' in target) pid = target.pid
-      else {
-        const matches = (await device.enumerateProcesses()).filter((p) => p.name === target.name)
-        if (matches.length === 0) throw new Error(`unable to find process with name '${target.name}'`)
-        pid = Math.min(...matches.map((p) => p.pid))
-      }
+      const spawned = 'spawn' in target
+      const pid = spawned
+        ? await device.spawn(target.spawn, {
+            stdio: 'inherit',
+            ...(target.env ? { env: { ...(process.env as Record<string, string>), ...target.env } } : {}),
+          })
+        : target.pid
       try {
-        return await this.load(device, pid, 'spawn' in target, source)
+        return await this.load(device, pid, spawned || target.gated === true, source, opts)
       } catch (err) {
-        if ('spawn' in target) await device.kill(pid).catch(() => undefined)
+        if (spawned) await device.kill(pid).catch(() => undefined)
         throw err
       }
     } catch (err) {
@@ -116,17 +159,23 @@ export class NodeBackend implements FridaBackend {
   private async load(
     device: FridaDevice,
     pid: number,
-    spawned: boolean,
+    suspended: boolean,
     source: string,
+    opts: OpenOptions,
   ): Promise<AgentSession> {
     const session = await device.attach(pid)
+    if (opts.childGating) await session.enableChildGating()
     const script = await session.createScript(source)
     const onMessage: ((m: ScriptMessage) => void)[] = []
+    const onLog: ((level: string, text: string) => void)[] = []
     const onDetached: ((d: DetachInfo) => void)[] = []
     let ended: DetachInfo | null = null
     script.message.connect((message, data) => {
       for (const l of onMessage) l({ message, data: data && new Uint8Array(data) })
     })
+    script.logHandler = (level, text) => {
+      for (const l of onLog) l(level, text)
+    }
     session.detached.connect((reason, crash) => {
       ended = { reason, crash: crash && { summary: crash.summary, report: crash.report } }
       for (const l of onDetached) l(ended)
@@ -136,17 +185,33 @@ export class NodeBackend implements FridaBackend {
       pid,
       call: async <T>(method: string, ...args: unknown[]) => (await script.exports[method](...args)) as T,
       resume: async () => {
-        if (spawned) await device.resume(pid)
+        if (suspended) await device.resume(pid)
       },
       detach: async () => {
         if (!ended) await session.detach()
       },
       kill: () => device.kill(pid),
       onMessage: (l) => onMessage.push(l),
+      onLog: (l) => onLog.push(l),
       onDetached: (l) => {
         if (ended) l(ended)
         else onDetached.push(l)
       },
+    }
+  }
+
+  onChild(listener: (host: string | null, child: ChildInfo) => void): void {
+    this.childListeners.push(listener)
+  }
+
+  /** In-process, nothing arrives as text to refuse; agent messages are checked by the capture run. */
+  onRefused(): void {}
+
+  async resume(host: string | null, pid: number): Promise<void> {
+    try {
+      await (await this.device(host)).resume(pid)
+    } catch (err) {
+      throw explainFridaError(err as Error, { pid }, host)
     }
   }
 

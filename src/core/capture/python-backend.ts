@@ -1,24 +1,27 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
-import { createInterface } from 'node:readline'
+import type { Readable } from 'node:stream'
 import { UserError } from '../errors'
 import { resourcePath } from '../paths'
-import type { AgentSession, DetachInfo, FridaBackend, ProcessInfo, ScriptMessage, Target } from './backend'
+import type {
+  AgentSession,
+  ChildInfo,
+  DetachInfo,
+  FridaBackend,
+  OpenOptions,
+  ProcessInfo,
+  ProcessTarget,
+  ScriptMessage,
+} from './backend'
+import { maxBridgeLine, parseBridgeLine, type BridgeLine } from './bridge-protocol'
 import { explainFridaError } from './frida-errors'
-
-type BridgeLine =
-  | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: { type: string; message: string } }
-  | { event: 'ready'; frida: string }
-  | { event: 'fatal'; code: string; message: string }
-  | { event: 'message'; session: number; message: ScriptMessage['message']; data: string | null }
-  | { event: 'detached'; session: number; reason: string; crash: DetachInfo['crash'] }
 
 interface Pending {
   resolve(v: unknown): void
   reject(e: { type?: string; message: string }): void
 }
 
-const closeWaitMs = 5000
+/** How long close() lets the bridge detach before ending it: a hung detach must not hold up the user. */
+const closeWaitMs = 3000
 
 /** The python that runs the bridge: MUTESCOPE_PYTHON, else python3 (python on Windows). */
 export function pythonCommand(): string {
@@ -26,8 +29,38 @@ export function pythonCommand(): string {
   return fromEnv && fromEnv.length > 0 ? fromEnv : process.platform === 'win32' ? 'python' : 'python3'
 }
 
+/** Splits a stream into lines, never buffering more than `max` bytes: a longer line is reported and skipped. */
+function boundedLines(
+  input: Readable,
+  max: number,
+  onLine: (l: string) => void,
+  onLong: (n: number) => void,
+) {
+  let parts: Buffer[] = []
+  let size = 0
+  let skipping = false
+  input.on('data', (chunk: Buffer) => {
+    let start = 0
+    for (let nl = chunk.indexOf(10, start); nl !== -1; nl = chunk.indexOf(10, start)) {
+      const piece = chunk.subarray(start, nl)
+      start = nl + 1
+      if (skipping) onLong(size + piece.length)
+      else onLine(Buffer.concat([...parts, piece]).toString('utf8'))
+      parts = []
+      size = 0
+      skipping = false
+    }
+    const rest = chunk.subarray(start)
+    size += rest.length
+    if (size > max) skipping = true
+    if (!skipping && rest.length > 0) parts.push(rest)
+    else parts = []
+  })
+}
+
 class BridgeSession implements AgentSession {
   private messageListeners: ((m: ScriptMessage) => void)[] = []
+  private logListeners: ((level: string, text: string) => void)[] = []
   private detachListeners: ((d: DetachInfo) => void)[] = []
   private ended = false
 
@@ -36,14 +69,14 @@ class BridgeSession implements AgentSession {
     readonly id: number,
     readonly pid: number,
     private readonly host: string | null,
-    private readonly spawned: boolean,
+    private readonly suspended: boolean,
   ) {}
 
   call<T>(method: string, ...args: unknown[]): Promise<T> {
     return this.bridge.request('call', { session: this.id, method, args }) as Promise<T>
   }
   async resume(): Promise<void> {
-    if (this.spawned) await this.bridge.request('resume', { host: this.host, pid: this.pid })
+    if (this.suspended) await this.bridge.resume(this.host, this.pid)
   }
   async detach(): Promise<void> {
     if (!this.ended) await this.bridge.request('detach', { session: this.id })
@@ -54,11 +87,17 @@ class BridgeSession implements AgentSession {
   onMessage(listener: (m: ScriptMessage) => void): void {
     this.messageListeners.push(listener)
   }
+  onLog(listener: (level: string, text: string) => void): void {
+    this.logListeners.push(listener)
+  }
   onDetached(listener: (d: DetachInfo) => void): void {
     this.detachListeners.push(listener)
   }
   deliver(m: ScriptMessage): void {
     for (const l of this.messageListeners) l(m)
+  }
+  log(level: string, text: string): void {
+    for (const l of this.logListeners) l(level, text)
   }
   end(d: DetachInfo): void {
     if (this.ended) return
@@ -75,8 +114,9 @@ export class PythonBackend implements FridaBackend {
   private readonly sessions = new Map<number, BridgeSession>()
   /** Detach events that beat the attach reply (target died while the agent loaded). */
   private readonly earlyDetach = new Map<number, DetachInfo>()
-  private stderrTail = ''
+  private readonly childListeners: ((host: string | null, c: ChildInfo) => void)[] = []
   private exited: string | null = null
+  private readonly refusedListeners: ((why: string) => void)[] = []
 
   private constructor(
     private readonly child: ChildProcessWithoutNullStreams,
@@ -91,11 +131,11 @@ export class PythonBackend implements FridaBackend {
   /** Starts the bridge; fails with a UserError naming the fix when python or its frida is missing. */
   static start(python = pythonCommand()): Promise<PythonBackend> {
     return new Promise((resolve, reject) => {
+      // stderr is inherited: a spawned target writes there too, and keeps a place to write after we exit.
       const child = spawn(python, ['-u', resourcePath('frida-bridge.py')], {
-        stdio: ['pipe', 'pipe', 'pipe'],
-      })
+        stdio: ['pipe', 'pipe', 'inherit'],
+      }) as unknown as ChildProcessWithoutNullStreams
       let backend: PythonBackend | undefined
-      let stderr = ''
       const noFrida = (detail: string) =>
         new UserError(
           `Frida is not available to ${python} (${detail}): run "${python} -m pip install frida", or set ` +
@@ -103,23 +143,26 @@ export class PythonBackend implements FridaBackend {
           'no_frida',
         )
       child.on('error', (err) => reject(noFrida(err.message)))
-      child.stderr.on('data', (d: Buffer) => {
-        if (backend) backend.stderrTail = (backend.stderrTail + d.toString()).slice(-4000)
-        else stderr = (stderr + d.toString()).slice(-4000)
-      })
+      child.stdin.on('error', () => undefined)
       child.on('exit', (code, signal) => {
-        if (backend)
-          backend.died(`exit ${code ?? signal}${backend.stderrTail ? `: ${backend.stderrTail.trim()}` : ''}`)
-        else reject(noFrida(`the bridge exited with ${code ?? signal}${stderr ? `: ${stderr.trim()}` : ''}`))
+        if (backend) backend.died(`exit ${code ?? signal}`)
+        else reject(noFrida(`the bridge exited with ${code ?? signal}`))
       })
-      const lines = createInterface({ input: child.stdout })
-      lines.on('line', (line) => {
-        const msg = JSON.parse(line) as BridgeLine
-        if (backend) backend.onLine(msg)
-        else if ('event' in msg && msg.event === 'ready')
-          resolve((backend = new PythonBackend(child, msg.frida)))
-        else if ('event' in msg && msg.event === 'fatal') reject(noFrida(msg.message))
-      })
+      boundedLines(
+        child.stdout,
+        maxBridgeLine,
+        (line) => {
+          if (!line.trim()) return
+          const msg = parseBridgeLine(line)
+          if (typeof msg === 'string') {
+            if (backend) backend.refuse(msg)
+          } else if (backend) backend.onLine(msg)
+          else if ('event' in msg && msg.event === 'ready')
+            resolve((backend = new PythonBackend(child, msg.frida)))
+          else if ('event' in msg && msg.event === 'fatal') reject(noFrida(msg.message))
+        },
+        (n) => backend?.refuse(`a ${n}-byte line (over ${maxBridgeLine})`),
+      )
     })
   }
 
@@ -132,8 +175,18 @@ export class PythonBackend implements FridaBackend {
     })
   }
 
+  /** A line from the bridge that is not its protocol: reported, never trusted. */
+  private refuse(why: string): void {
+    for (const l of this.refusedListeners) l(why)
+  }
+
+  onRefused(listener: (why: string) => void): void {
+    this.refusedListeners.push(listener)
+  }
+
   private onLine(msg: BridgeLine): void {
     if ('id' in msg) {
+      if (msg.id === null) return this.refuse(`bridge error: ${msg.ok ? '' : msg.error.message}`)
       const p = this.pending.get(msg.id)
       this.pending.delete(msg.id)
       if (msg.ok) p?.resolve(msg.result)
@@ -141,12 +194,17 @@ export class PythonBackend implements FridaBackend {
     } else if (msg.event === 'message') {
       const data = msg.data === null ? null : new Uint8Array(Buffer.from(msg.data, 'base64'))
       this.sessions.get(msg.session)?.deliver({ message: msg.message, data })
+    } else if (msg.event === 'log') this.sessions.get(msg.session)?.log(msg.level, msg.text)
+    else if (msg.event === 'child') {
+      const c: ChildInfo = { pid: msg.pid, parentPid: msg.parentPid, origin: msg.origin, path: msg.path }
+      if (this.childListeners.length === 0) void this.resume(msg.host, msg.pid).catch(() => undefined)
+      for (const l of this.childListeners) l(msg.host, c)
     } else if (msg.event === 'detached') {
       const s = this.sessions.get(msg.session)
       if (s) s.end({ reason: msg.reason, crash: msg.crash })
       else this.earlyDetach.set(msg.session, { reason: msg.reason, crash: msg.crash })
       this.sessions.delete(msg.session)
-    }
+    } else if (msg.event === 'fatal') this.refuse(`bridge: ${msg.message}`)
   }
 
   private died(why: string): void {
@@ -160,7 +218,7 @@ export class PythonBackend implements FridaBackend {
   private async ask<T>(
     op: string,
     params: Record<string, unknown>,
-    target: Target | null,
+    target: ProcessTarget | null,
     host: string | null,
   ) {
     try {
@@ -174,15 +232,23 @@ export class PythonBackend implements FridaBackend {
     return this.ask<ProcessInfo[]>('processes', { host }, null, host)
   }
 
-  async open(host: string | null, target: Target, source: string): Promise<AgentSession> {
-    const params = 'spawn' in target ? { host, argv: target.spawn, source } : { host, ...target, source }
+  async open(
+    host: string | null,
+    target: ProcessTarget,
+    source: string,
+    opts: OpenOptions = {},
+  ): Promise<AgentSession> {
+    const childGating = opts.childGating ?? false
+    const spawned = 'spawn' in target
     const r = await this.ask<{ session: number; pid: number }>(
-      'spawn' in target ? 'spawn' : 'attach',
-      params,
+      spawned ? 'spawn' : 'attach',
+      spawned
+        ? { host, argv: target.spawn, env: target.env ?? null, source, childGating }
+        : { host, pid: target.pid, source, childGating },
       target,
       host,
     )
-    const s = new BridgeSession(this, r.session, r.pid, host, 'spawn' in target)
+    const s = new BridgeSession(this, r.session, r.pid, host, spawned || target.gated === true)
     const early = this.earlyDetach.get(r.session)
     this.earlyDetach.delete(r.session)
     if (early) queueMicrotask(() => s.end(early))
@@ -190,11 +256,19 @@ export class PythonBackend implements FridaBackend {
     return s
   }
 
+  onChild(listener: (host: string | null, child: ChildInfo) => void): void {
+    this.childListeners.push(listener)
+  }
+
+  async resume(host: string | null, pid: number): Promise<void> {
+    await this.ask('resume', { host, pid }, { pid }, host)
+  }
+
   async close(): Promise<void> {
     if (this.exited) return
     const gone = new Promise((resolve) => this.child.once('exit', resolve))
     this.child.stdin.end()
-    // Detaching from an unreachable remote device can hang; the bridge is ours to end then.
+    // Detaching from a hung target or an unreachable remote device can block; the bridge is ours to end then.
     const timer = setTimeout(() => this.child.kill('SIGKILL'), closeWaitMs)
     await gone
     clearTimeout(timer)

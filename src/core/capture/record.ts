@@ -19,7 +19,11 @@ export function recordRun(
   decoder: TelemetryDecoder | null = null,
 ): void {
   let writer: SessionWriter | null = null
+  let closed = false
+  /** Rows for the session; after the end nothing more is written (the store may be closed by then). */
+  const live = (): SessionWriter | null => (closed ? null : writer)
   run.on('attach', (a) => {
+    if (closed) return
     if (!writer) {
       const session = store.createSession({
         name: `capture of ${a.name || `pid ${a.pid}`}`,
@@ -32,18 +36,26 @@ export function recordRun(
     }
     writer.addEvent('attach', { ...a, host: run.opts.host })
   })
-  run.on('hooks', (h) => writer?.addEvent('hooks', h))
+  run.on('hooks', (hooks, pid) => live()?.addEvent('hooks', { pid, hooks }))
+  run.on('libraries', (libraries, pid) => live()?.addEvent('libraries', { pid, libraries }))
+  run.on('unseen', (u) => live()?.addEvent('tls-unseen', u))
+  run.on('log', (text, pid) => live()?.addEvent('agent-log', { pid, text }))
   run.on('capture', (c) => {
-    writer?.addCapture(c)
+    const w = live()
+    if (!w) return
+    w.addCapture(c)
     decoder?.push(c)
   })
-  decoder?.on('record', (r) => writer?.addTelemetry(r))
-  run.on('detach', (d) => writer?.addEvent('detach', d))
-  run.on('warning', (w) => writer?.addEvent('warning', w))
+  decoder?.on('record', (r) => live()?.addTelemetry(r))
+  run.on('detach', (d) => live()?.addEvent('detach', d))
+  run.on('warning', (w) => live()?.addEvent('warning', w))
   run.on('end', (e) => {
-    if (!writer) return
-    decoder?.end()
-    writer.flush()
-    store.finishSession(writer.sessionId, e.status, e.reason)
+    const w = live()
+    if (w) {
+      decoder?.end()
+      w.flush()
+      store.finishSession(w.sessionId, e.status, e.reason)
+    }
+    closed = true
   })
 }

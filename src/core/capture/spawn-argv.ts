@@ -22,6 +22,13 @@ export function parseSpawnCommand(command: string): string[] {
 /** Frida spawns a path, not a name: resolve a bare program name on PATH as a shell would (local device only). */
 export function resolveProgram(program: string): string {
   if (isAbsolute(program) || program.includes('/') || program.includes('\\')) return program
+  const found = findOnPath(program)
+  if (found) return found
+  throw new UserError(`cannot find "${program}" on PATH; give its full path to --spawn`, 'not_found')
+}
+
+/** The first executable called `program` in a PATH folder, or null. */
+export function findOnPath(program: string): string | null {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     if (!dir) continue
     const candidate = join(dir, program)
@@ -32,5 +39,5 @@ export function resolveProgram(program: string): string {
       // not in this PATH entry
     }
   }
-  throw new UserError(`cannot find "${program}" on PATH; give its full path to --spawn`, 'not_found')
+  return null
 }

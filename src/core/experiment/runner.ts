@@ -40,8 +40,8 @@ function idleState(): ExperimentState {
 
 function captureTarget(plan: ExperimentPlan, ref: RefvcaProcess | null): Target {
   const t = plan.target
-  if (t.kind === 'refvca') return { pid: ref!.pid }
-  if (t.kind === 'pid') return { pid: t.pid }
+  if (t.kind === 'refvca') return { pids: [ref!.pid] }
+  if (t.kind === 'pid') return { pids: [t.pid] }
   if (t.kind === 'name') return { name: t.name }
   return { spawn: parseSpawnCommand(t.command) }
 }

@@ -79,7 +79,7 @@ export function importBundle(store: SessionStore, bytes: Buffer) {
     store.appendTelemetry(created.id, b.telemetry)
     store.appendCaptures(
       created.id,
-      b.captures.map((c) => ({ ...c, data: new Uint8Array(Buffer.from(c.data, 'base64')) })),
+      b.captures.map((c) => ({ ...c, pid: c.pid ?? null, data: new Uint8Array(Buffer.from(c.data, 'base64')) })),
     )
     store.appendLevelWindows(created.id, b.levelWindows)
     store.appendLevelSeconds(created.id, b.levelSeconds)

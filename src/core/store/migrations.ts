@@ -84,6 +84,8 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX events_session ON events (session_id, t);
   `,
+  // 2: captures name the process they came from (an application is many processes).
+  `ALTER TABLE captures ADD COLUMN pid INTEGER;`,
 ]
 
 export function migrate(db: Database.Database): void {

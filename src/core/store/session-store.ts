@@ -242,11 +242,12 @@ export class SessionStore {
 
   appendCaptures(sessionId: number, captures: readonly Capture[]): void {
     const stmt = this.db.prepare(
-      `INSERT INTO captures (session_id, t, conn, fn, module, dir, peer, thread, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO captures (session_id, t, conn, fn, module, dir, peer, thread, pid, data)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     this.db.transaction(() => {
       for (const c of captures)
-        stmt.run(sessionId, c.t, c.conn, c.fn, c.module, c.dir, c.peer, c.thread, Buffer.from(c.data))
+        stmt.run(sessionId, c.t, c.conn, c.fn, c.module, c.dir, c.peer, c.thread, c.pid, Buffer.from(c.data))
     })()
   }
 
@@ -308,7 +309,7 @@ export class SessionStore {
   captures(sessionId: number, offset = 0, limit = -1): Capture[] {
     const rows = this.db
       .prepare(
-        `SELECT t, conn, fn, module, dir, peer, thread, data FROM captures WHERE session_id = ?
+        `SELECT t, conn, fn, module, dir, peer, thread, pid, data FROM captures WHERE session_id = ?
          ORDER BY id LIMIT ? OFFSET ?`,
       )
       .all(sessionId, limit, offset) as (Omit<Capture, 'data'> & { data: Buffer })[]
