@@ -2,6 +2,7 @@ import { installHooks, inventory } from './install'
 import { flushStale } from './links'
 import { hookGroups, type AgentConfig, type AgentRpc } from './protocol'
 import { config } from './state'
+import { reportUnseen } from './unseen'
 
 /**
  * MuteScope's Frida agent: logs the plaintext that apps hand to TLS and OS encryption APIs, tied to the
@@ -14,6 +15,7 @@ const rpcExports: AgentRpc = {
     config.hooks = [...next.hooks]
     config.cap = next.cap
     config.filter = { ...next.filter }
+    config.patterns = next.patterns
     return installHooks()
   },
   inventory,
@@ -24,3 +26,4 @@ const rpcExports: AgentRpc = {
 rpc.exports = rpcExports as unknown as RpcExports
 
 setInterval(flushStale, 100)
+setInterval(reportUnseen, 1000)

@@ -1,5 +1,6 @@
 import { emitCapture } from './emit'
 import type { CaptureMessage } from './protocol'
+import { sawPlaintext } from './unseen'
 
 /**
  * Ties plaintext to the TCP connection that carries it. Libraries with a socket BIO name their fd; others
@@ -47,6 +48,7 @@ export function endpointOf(fd: number): Endpoint | null {
 }
 
 function flush(w: Waiting, ep: Endpoint | null): void {
+  sawPlaintext(ep?.conn ?? null)
   for (const { meta, bytes } of w.items)
     emitCapture({ ...meta, conn: ep?.conn ?? w.ctx, peer: ep?.peer ?? null }, bytes)
 }
@@ -85,6 +87,7 @@ export function deliver(
   if (ep) learned.set(ctx, ep)
   const known = ep ?? (meta.dir === 'in' ? (learned.get(ctx) ?? null) : null)
   if (known || meta.dir === 'in') {
+    if (known && meta.dir === 'out') sawPlaintext(known.conn)
     emitCapture({ ...meta, conn: known?.conn ?? ctx, peer: known?.peer ?? null }, bytes)
     return
   }
@@ -101,19 +104,23 @@ export function deliver(
   }
 }
 
-/** Called from the socket hooks on every send/write; cheap unless the thread has something to link. */
-export function onSocketCall(thread: number, fd: number): void {
+/**
+ * Called from the socket hooks on every send/write; cheap unless the thread has something to link.
+ * True when the call is made inside a TLS call (its bytes are that call's records).
+ */
+export function onSocketCall(thread: number, fd: number): boolean {
   const cur = inside.get(thread)
   const w = waiting.get(thread)
-  if (!w && !cur?.ctx) return
+  if (!w && !cur?.ctx) return cur !== undefined
   const ep = endpointOf(fd)
-  if (!ep) return
+  if (!ep) return cur !== undefined
   if (cur?.ctx) cur.ep = ep
   if (w) {
     waiting.delete(thread)
     learned.set(w.ctx, ep)
     flush(w, ep)
   }
+  return cur !== undefined
 }
 
 /** Sends out what waited too long for a socket call, with the connection learned earlier if any. */

@@ -1,7 +1,8 @@
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createApp } from '../../src/core/app'
+import type { ApplicationInfo } from '../../src/shared/contract/capture'
 import { tempDir } from '../support/helpers'
 
 const app = createApp({ dataDir: tempDir(), transport: 'web' })
@@ -12,8 +13,33 @@ describe('capture requests behind the contract', () => {
     const reply = await app.dispatch('listProcesses', {})
     expect(reply.ok).toBe(true)
     const list = (reply as { result: { pid: number; name: string }[] }).result
-    expect(list).toContainEqual({ pid: process.pid, name: expect.any(String) })
+    expect(list).toContainEqual(
+      expect.objectContaining({ pid: process.pid, name: expect.any(String), ppid: process.ppid }),
+    )
     expect(list.map((p) => p.name)).toEqual([...list.map((p) => p.name)].sort((a, b) => a.localeCompare(b)))
+  })
+
+  it('listApplications groups a process tree into one application with its TLS libraries', async () => {
+    // A python that loads OpenSSL and starts two children of its own kind: one application of three processes.
+    const script =
+      'import ssl, subprocess, sys, time\n' +
+      "kids = [subprocess.Popen([sys.executable, '-c', 'import ssl, time; time.sleep(60)']) for _ in range(2)]\n" +
+      "print('ready', flush=True); time.sleep(60)"
+    const parent = spawn('python3', ['-c', script], { stdio: ['ignore', 'pipe', 'ignore'], detached: true })
+    try {
+      await new Promise((r) => parent.stdout.once('data', r))
+      const reply = await app.dispatch('listApplications', {})
+      expect(reply.ok).toBe(true)
+      const apps = (reply as { result: ApplicationInfo[] }).result
+      const mine = apps.find((a) => a.rootPid === parent.pid)!
+      expect(mine.processes).toHaveLength(3)
+      expect(mine.processes.every((p) => p.tls?.some((t) => t.startsWith('openssl (libssl.so')))).toBe(true)
+      expect(mine.processes[1].argv).toEqual([expect.stringContaining('python'), '-c', expect.any(String)])
+      // MuteScope's own processes (this one, the Frida bridge) are never offered as targets.
+      expect(apps.some((a) => a.processes.some((p) => p.pid === process.pid))).toBe(false)
+    } finally {
+      process.kill(-parent.pid!, 'SIGKILL')
+    }
   })
 
   it('captureBackendStatus reports pip frida and its version', async () => {

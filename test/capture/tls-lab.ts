@@ -30,6 +30,9 @@ export function makeCert(dir = tempDir('mutescope-cert-')): { cert: string; key:
       '/CN=localhost',
       '-addext',
       'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      // Not a CA: Firefox refuses a CA certificate as a server's own (MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY).
+      '-addext',
+      'basicConstraints=critical,CA:FALSE',
     ],
     { stdio: 'ignore' },
   )
@@ -118,6 +121,8 @@ export function startCapture(args: string[], dataDir: string, env: NodeJS.Proces
     },
     /** Resolves once the agent is attached and hooked (so what the target does next is captured). */
     attached: () => until(() => /hooked /.test(stderr), 'attach'),
+    /** Resolves once every process of the target is attached and hooked. */
+    ready: () => until(() => /capturing from \d+ process/.test(stderr), 'attach to all processes'),
     async stop(): Promise<number | null> {
       child.kill('SIGINT')
       return exited

@@ -15,7 +15,7 @@ export function selectProcesses(
       : list.filter((p) => p.name === target.name && !exclude.has(p.pid))
   if (roots.length === 0 && 'name' in target)
     throw new UserError(
-      `no process is named "${target.name}": check that the app is running ("mutescope processes" lists names)`,
+      `no process matches a process named "${target.name}": check that it is running ("mutescope processes" lists them)`,
       'not_found',
     )
   const chosen = new Map(roots.map((p) => [p.pid, p]))

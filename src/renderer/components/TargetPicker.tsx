@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react'
-import { fridaHost } from '../../shared/contract/capture'
+import { fridaHost, type ApplicationInfo } from '../../shared/contract/capture'
 import type { ExperimentState, ExperimentTarget } from '../../shared/contract/experiment'
 import { api } from '../api'
 import { useRequest } from '../useRequest'
@@ -32,10 +32,11 @@ export function TargetPicker({
   const hostCheck = fridaHost.safeParse(remote ? hostText.trim() : null)
   const host = hostCheck.success ? hostCheck.data : null
   const [status] = useRequest(() => api.captureBackendStatus({ backend: value.backend }), [value.backend])
-  const [processes, reloadProcesses] = useRequest(
-    () => (hostCheck.success ? api.listProcesses({ host, backend: value.backend }) : Promise.resolve([])),
+  const [apps, reloadApps] = useRequest(
+    () => (hostCheck.success ? api.listApplications({ host, backend: value.backend }) : Promise.resolve([])),
     [host, value.backend, hostCheck.success],
   )
+  const [open, setOpen] = useState<number | null>(null)
   const [rate, setRate] = useState(0)
 
   useEffect(() => {
@@ -57,15 +58,25 @@ export function TargetPicker({
   }, [])
 
   const shown = useMemo(() => {
-    if (processes.state !== 'ready') return []
+    if (apps.state !== 'ready') return []
     const q = search.trim().toLowerCase()
-    return processes.data.filter((p) => !q || p.name.toLowerCase().includes(q) || String(p.pid).startsWith(q))
-  }, [processes, search])
+    return apps.data.filter(
+      (a) =>
+        !q ||
+        a.processes.some(
+          (p) =>
+            p.name.toLowerCase().includes(q) ||
+            String(p.pid).startsWith(q) ||
+            (p.argv ?? []).join(' ').toLowerCase().includes(q),
+        ),
+    )
+  }, [apps, search])
 
   const set = (patch: Partial<PickedTarget>) => onChange({ ...value, host, ...patch })
   const spawning = value.target.kind === 'spawn'
-  const pick = (p: { pid: number; name: string }) =>
-    set({ target: byName ? { kind: 'name', name: p.name } : { kind: 'pid', pid: p.pid } })
+  // An application is its whole process tree: the root pid (its descendants follow) or every process by name.
+  const pick = (a: ApplicationInfo) =>
+    set({ target: byName ? { kind: 'name', name: a.name } : { kind: 'pid', pid: a.rootPid } })
 
   return (
     <section className="card grid" aria-label="Capture target">
@@ -144,12 +155,12 @@ export function TargetPicker({
           <div className="row">
             <input
               type="search"
-              aria-label="Search processes"
-              placeholder="name or pid"
+              aria-label="Search applications"
+              placeholder="name, pid or command line"
               value={search}
               onChange={(e) => setSearch(e.target.value)}
             />
-            <button type="button" onClick={reloadProcesses}>
+            <button type="button" onClick={reloadApps}>
               Refresh
             </button>
             <label className="inline">
@@ -157,28 +168,60 @@ export function TargetPicker({
               by name
             </label>
           </div>
-          {processes.state === 'loading' && <Loading what="processes" />}
-          {processes.state === 'error' && <ErrorState error={processes.error} onRetry={reloadProcesses} />}
-          {processes.state === 'ready' && (
-            <ul className="process-list" role="listbox" aria-label="Processes">
-              {shown.map((p) => {
+          {apps.state === 'loading' && <Loading what="applications" />}
+          {apps.state === 'error' && <ErrorState error={apps.error} onRetry={reloadApps} />}
+          {apps.state === 'ready' && (
+            <ul className="process-list" role="listbox" aria-label="Applications">
+              {shown.map((a) => {
                 const t = value.target
                 const selected =
-                  (t.kind === 'pid' && t.pid === p.pid) || (t.kind === 'name' && t.name === p.name)
+                  (t.kind === 'pid' && t.pid === a.rootPid) || (t.kind === 'name' && t.name === a.name)
+                const tls = [...new Set(a.processes.flatMap((p) => p.tls ?? []))]
                 return (
                   <li
-                    key={p.pid}
+                    key={a.rootPid}
                     role="option"
                     aria-selected={selected}
                     tabIndex={0}
-                    onClick={() => pick(p)}
-                    onKeyDown={(e) => e.key === 'Enter' && pick(p)}
+                    onClick={() => pick(a)}
+                    onKeyDown={(e) => e.key === 'Enter' && pick(a)}
                   >
-                    <span className="mono">{p.pid}</span> {p.name}
+                    <span className="mono">{a.rootPid}</span> {a.name}{' '}
+                    <span className="muted">
+                      {a.processes.length} process{a.processes.length === 1 ? '' : 'es'} · TLS:{' '}
+                      {a.processes.every((p) => p.tls === null)
+                        ? 'known after attach'
+                        : tls.length > 0
+                          ? tls.join(', ')
+                          : 'no shared TLS library (a static one is looked for at attach)'}
+                    </span>{' '}
+                    <button
+                      type="button"
+                      className="link"
+                      aria-expanded={open === a.rootPid}
+                      onClick={(e) => (e.stopPropagation(), setOpen(open === a.rootPid ? null : a.rootPid))}
+                    >
+                      processes
+                    </button>
+                    {open === a.rootPid && (
+                      <ul aria-label={`Processes of ${a.name}`}>
+                        {a.processes.map((p) => (
+                          <li key={p.pid}>
+                            <span className="mono">{p.pid}</span> {p.name}{' '}
+                            <span className="mono muted">
+                              {(p.argv ?? [p.path ?? '']).join(' ').slice(0, 200)}
+                            </span>
+                            {p.tls && p.tls.length > 0 && (
+                              <span className="muted"> · {p.tls.join(', ')}</span>
+                            )}
+                          </li>
+                        ))}
+                      </ul>
+                    )}
                   </li>
                 )
               })}
-              {shown.length === 0 && <li className="muted">no process matches</li>}
+              {shown.length === 0 && <li className="muted">no application matches</li>}
             </ul>
           )}
         </div>

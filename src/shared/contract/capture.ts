@@ -10,8 +10,27 @@ export const fridaHost = z
   .nullable()
   .default(null)
 
-export const processInfo = z.object({ pid: z.number().int(), name: z.string() })
+export const processInfo = z.object({
+  pid: z.number().int(),
+  name: z.string(),
+  ppid: z.number().int().nullable(),
+  path: z.string().nullable(),
+  argv: z.array(z.string()).nullable(),
+})
 export type ProcessInfoView = z.infer<typeof processInfo>
+
+/** An application: a process tree started from one program, as the target picker offers it. */
+export const applicationInfo = z.object({
+  name: z.string(),
+  rootPid: z.number().int(),
+  processes: z.array(
+    processInfo.extend({
+      /** TLS libraries mapped into the process (local Linux); null where unknown until attach. */
+      tls: z.array(z.string()).nullable(),
+    }),
+  ),
+})
+export type ApplicationInfo = z.infer<typeof applicationInfo>
 
 export const backendStatus = z.object({
   available: z.boolean(),
@@ -28,6 +47,11 @@ export const captureRequests = {
     'Processes of this computer or of a remote frida-server, for the target picker',
     z.object({ host: fridaHost, backend: backendChoice.default('auto') }).strict(),
     z.array(processInfo),
+  ),
+  listApplications: request(
+    'Processes grouped into applications (each process tree started from one program), for the target picker',
+    z.object({ host: fridaHost, backend: backendChoice.default('auto') }).strict(),
+    z.array(applicationInfo),
   ),
   captureBackendStatus: request(
     'Which Frida binding the capture would use and its version, or the fix when there is none',

@@ -1,0 +1,141 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { copyFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { tempDir } from '../support/helpers'
+import { makeCert, outbound, startCapture, startHttpsServer } from './tls-lab'
+
+// Whole applications: several processes of one name, a parent whose children do the talking, children
+// started after the attach. Real curl and sh, hooked through pip's frida.
+let cert: ReturnType<typeof makeCert>
+let server: Awaited<ReturnType<typeof startHttpsServer>>
+const started: ChildProcess[] = []
+
+beforeAll(async () => {
+  cert = makeCert()
+  server = await startHttpsServer(cert)
+})
+afterEach(() => {
+  for (const p of started.splice(0)) if (p.exitCode === null) p.kill('SIGKILL')
+})
+afterAll(() => server.close())
+
+/** curl under a name no other process has, so --name means exactly ours. */
+function privateCurl(): { bin: string; name: string } {
+  const name = `msc${process.pid % 10000}${Math.floor(Math.random() * 1000)}`
+  const bin = join(tempDir(), name)
+  copyFileSync('/usr/bin/curl', bin)
+  return { bin, name }
+}
+
+/** A curl that posts `tag` 5 times a second for a while. */
+const curlArgs = (tag: string) => [
+  '--http1.1',
+  '-s',
+  '-o',
+  '/dev/null',
+  '--cacert',
+  cert.cert,
+  '--rate',
+  '5/s',
+  '-d',
+  tag,
+  ...Array(200).fill(`${server.url}/${tag}`),
+]
+
+function start(cmd: string, args: string[]): ChildProcess {
+  const p = spawn(cmd, args, { stdio: 'ignore' })
+  started.push(p)
+  return p
+}
+
+describe('capture follows whole applications', () => {
+  it('--name attaches to every process of that name; captures carry their pid', async () => {
+    const { bin, name } = privateCurl()
+    const a = start(bin, curlArgs('first'))
+    const b = start(bin, curlArgs('second'))
+    await server.waitFor(server.received.length + 4)
+    const cap = startCapture(['--name', name], tempDir())
+    await cap.ready()
+    await server.waitFor(server.received.length + 6)
+    expect(await cap.stop()).toBe(0)
+    const caps = cap.captures()
+    const pidsOf = (tag: string) =>
+      new Set(
+        caps
+          .filter((c) => Buffer.from(c.data, 'base64').toString().includes(`POST /${tag} `))
+          .map((c) => c.pid),
+      )
+    expect(pidsOf('first')).toEqual(new Set([a.pid]))
+    expect(pidsOf('second')).toEqual(new Set([b.pid]))
+    expect(cap.stderr).toContain(`capturing from 2 process(es)`)
+  })
+
+  it('--pid given twice attaches to both', async () => {
+    const { bin } = privateCurl()
+    const a = start(bin, curlArgs('pid-a'))
+    const b = start(bin, curlArgs('pid-b'))
+    await server.waitFor(server.received.length + 4)
+    const cap = startCapture(['--pid', String(a.pid), '--pid', String(b.pid)], tempDir())
+    await cap.ready()
+    await server.waitFor(server.received.length + 6)
+    expect(await cap.stop()).toBe(0)
+    const out = outbound(cap.captures())
+    expect(out).toContain('POST /pid-a ')
+    expect(out).toContain('POST /pid-b ')
+  })
+
+  it('--tree on a running parent hooks its children, also those started after the attach', async () => {
+    const { bin } = privateCurl()
+    // A shell that starts a new curl every second: like an app launching helper processes.
+    const script = `while true; do "${bin}" ${curlArgs('late')
+      .slice(0, 10)
+      .map((a) => `'${a}'`)
+      .join(' ')} '${server.url}/late'; sleep 1; done`
+    const parent = start('sh', ['-c', script])
+    await server.waitFor(server.received.length + 1)
+    const cap = startCapture(['--pid', String(parent.pid), '--tree'], tempDir())
+    await cap.ready()
+    const from = server.received.length
+    await server.waitFor(from + 3)
+    expect(await cap.stop()).toBe(0)
+    const late = cap
+      .captures()
+      .filter((c) => Buffer.from(c.data, 'base64').toString().includes('POST /late '))
+    expect(late.length).toBeGreaterThanOrEqual(2)
+    // Each request came from a curl the shell started after MuteScope attached: a pid other than the shell's.
+    expect(late.every((c) => c.pid !== parent.pid)).toBe(true)
+    expect(new Set(late.map((c) => c.pid)).size).toBeGreaterThanOrEqual(2)
+  })
+
+  it('--spawn follows the children a spawned program starts', async () => {
+    const { bin } = privateCurl()
+    const cmd = `sh -c 'for i in 1 2 3; do "${bin}" -s -o /dev/null --cacert ${cert.cert} -d spawned-$i ${server.url}/spawned; done; sleep 30'`
+    const cap = startCapture(['--spawn', cmd], tempDir())
+    await cap.ready()
+    const deadline = Date.now() + 20_000
+    while (server.received.filter((r) => r.url === '/spawned').length < 3 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100))
+    expect(await cap.stop()).toBe(0)
+    const out = outbound(cap.captures())
+    for (const i of [1, 2, 3]) expect(out).toContain(`spawned-${i}`)
+  })
+
+  it('a process whose TLS no hook reads gets a warning naming it and its peer, not silence', async () => {
+    const { bin, name } = privateCurl()
+    start(bin, curlArgs('unseen'))
+    await server.waitFor(server.received.length + 2)
+    // Only the socket hooks: curl's OpenSSL goes unhooked, as a stripped static TLS library would.
+    const cap = startCapture(['--name', name, '--hooks', 'socket'], tempDir())
+    await cap.ready()
+    const deadline = Date.now() + 15_000
+    while (!/sent \d+ TLS records/.test(cap.stderr) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200))
+    expect(await cap.stop()).toBe(0)
+    expect(cap.stderr).toMatch(
+      new RegExp(
+        `warning: ${name} \\(pid \\d+\\) sent \\d+ TLS records \\(\\d+ B\\) to 127\\.0\\.0\\.1:${server.port} that no plaintext hook saw`,
+      ),
+    )
+  })
+})
