@@ -2,21 +2,21 @@
 
 Speaks JSON lines over stdio. Requests: {"id", "op", ...}; replies: {"id", "ok": true, "result"} or
 {"id", "ok": false, "error": {"type", "message"}}. Events: {"event": "message" | "detached" | "log" | "child",
-...}, with a script message's binary data in base64. Each request runs on its own thread so that a slow rpc
-call never holds up the others. Closing stdin detaches everything and exits.
+...}. A script message with binary data says {"bytes": N} and its N raw bytes follow the line's newline
+(no base64: captures are most of the traffic). Each request runs on its own thread so that a slow rpc call
+never holds up the others. Closing stdin detaches everything and exits.
 
 The protocol runs on private copies of stdin and stdout; fds 0 and 1 then point at /dev/null and stderr, so
 neither a spawned target (which inherits them) nor a library that prints can write into the protocol.
 """
 
-import base64
 import json
 import os
 import sys
 import threading
 
 proto_in = os.fdopen(os.dup(0), "r", encoding="utf-8", errors="replace")
-proto_out = os.fdopen(os.dup(1), "w", encoding="utf-8")
+proto_out = os.fdopen(os.dup(1), "wb")
 devnull = os.open(os.devnull, os.O_RDONLY)
 os.dup2(devnull, 0)
 os.dup2(2, 1)
@@ -25,10 +25,12 @@ sys.stdout = sys.stderr
 out_lock = threading.Lock()
 
 
-def write(obj):
-    line = json.dumps(obj, separators=(",", ":")) + "\n"
+def write(obj, data=None):
+    line = (json.dumps(obj, separators=(",", ":")) + "\n").encode("utf-8")
     with out_lock:
         proto_out.write(line)
+        if data is not None:
+            proto_out.write(data)
         proto_out.flush()
 
 
@@ -77,12 +79,10 @@ def open_session(device, pid, source, child_gating):
         sessions[sid] = (session, script)
 
     def on_message(message, data):
-        write({
-            "event": "message",
-            "session": sid,
-            "message": message,
-            "data": base64.b64encode(data).decode("ascii") if data is not None else None,
-        })
+        write(
+            {"event": "message", "session": sid, "message": message, "bytes": len(data) if data is not None else None},
+            data,
+        )
 
     def on_log(level, text):
         write({"event": "log", "session": sid, "level": level, "text": text})

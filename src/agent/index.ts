@@ -1,3 +1,4 @@
+import { flushCaptures } from './emit'
 import { installHooks, inventory } from './install'
 import { flushStale } from './links'
 import { hookGroups, type AgentConfig, type AgentRpc } from './protocol'
@@ -21,7 +22,10 @@ const rpcExports: AgentRpc = {
   inventory,
   now: () => Date.now(),
   // Frida calls dispose() before unloading the agent: captures still waiting for their socket go out now.
-  dispose: () => flushStale(Infinity),
+  dispose: () => {
+    flushStale(Infinity)
+    flushCaptures()
+  },
 }
 rpc.exports = rpcExports as unknown as RpcExports
 

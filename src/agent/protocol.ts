@@ -2,9 +2,11 @@
  * The agent <-> host protocol. Types only, so that the host (src/core/capture) can import them without
  * pulling Frida's runtime types into Node code.
  */
+import type { TlsPatternSet } from './pattern-types'
 
 export const hookGroups = [
   'openssl',
+  'boringssl',
   'gnutls',
   'nss',
   'mbedtls',
@@ -28,6 +30,8 @@ export interface AgentConfig {
   /** Bytes copied per call at most; the rest of a larger call is dropped (its full size is still reported). */
   cap: number
   filter: AgentFilter
+  /** Locators for TLS libraries that are linked statically and stripped (resources/tls-patterns). */
+  patterns: TlsPatternSet[]
 }
 
 export const defaultCap = 1024 * 1024
@@ -37,6 +41,8 @@ export interface HookedFunction {
   module: string
   group: HookGroup
   address: string
+  /** How the function was found: an export, a symbol the binary still has, or a code pattern. */
+  how?: 'export' | 'symbol' | 'pattern'
 }
 
 /** Sent with the captured bytes as the message's binary data. */
@@ -51,6 +57,13 @@ export interface CaptureMessage {
   dir: 'out' | 'in'
   /** Bytes the call carried; more than the data's length when the cap cut it. */
   size: number
+}
+
+/** Many small captures in one message: their bytes end to end in the message's data, `lengths` each. */
+export interface CapturesMessage {
+  type: 'captures'
+  items: CaptureMessage[]
+  lengths: number[]
 }
 
 export interface HooksMessage {
@@ -100,6 +113,7 @@ export interface TlsUnseenMessage {
 
 export type AgentMessage =
   | CaptureMessage
+  | CapturesMessage
   | HooksMessage
   | HookErrorMessage
   | KeylogMessage

@@ -15,18 +15,27 @@ const hooked = z.object({
   how: z.enum(['export', 'symbol', 'pattern']).optional(),
 })
 
+const capture = z.object({
+  type: z.literal('capture'),
+  t: z.number().finite().nonnegative(),
+  fn: text(256),
+  module: text(4096),
+  thread: z.number().int(),
+  conn: text(512),
+  peer: text(512).nullable(),
+  dir: z.enum(['out', 'in']),
+  size: z.number().int().nonnegative(),
+})
+
 const agentMessage = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('capture'),
-    t: z.number().finite().nonnegative(),
-    fn: text(256),
-    module: text(4096),
-    thread: z.number().int(),
-    conn: text(512),
-    peer: text(512).nullable(),
-    dir: z.enum(['out', 'in']),
-    size: z.number().int().nonnegative(),
-  }),
+  capture,
+  z
+    .object({
+      type: z.literal('captures'),
+      items: z.array(capture).max(100_000),
+      lengths: z.array(z.number().int().nonnegative()).max(100_000),
+    })
+    .refine((m) => m.items.length === m.lengths.length, 'one length per capture'),
   z.object({ type: z.literal('hooks'), hooks: z.array(hooked).max(10_000) }),
   z.object({ type: z.literal('hook-error'), fn: text(256), module: text(4096), message: text(4096) }),
   z.object({ type: z.literal('keylog'), line: text(1024) }),

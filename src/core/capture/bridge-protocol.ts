@@ -5,7 +5,7 @@ import { z } from 'zod'
  * runs a third-party library next to a target we do not trust, so a line may be anything.
  */
 
-/** A capture is capped at 1 MiB by default; its base64 plus the envelope stays far below this. */
+/** A line or a message's binary data: captures are capped at 1 MiB by default, batches far below this. */
 export const maxBridgeLine = 64 * 1024 * 1024
 
 const crash = z.object({ summary: z.string(), report: z.string() }).nullable()
@@ -31,7 +31,8 @@ export const bridgeLine = z.union([
     event: z.literal('message'),
     session: z.number().int(),
     message: scriptMessage,
-    data: z.string().nullable(),
+    /** Raw bytes that follow this line (the message's binary data), if any. */
+    bytes: z.number().int().nonnegative().max(maxBridgeLine).nullable(),
   }),
   z.object({ event: z.literal('log'), session: z.number().int(), level: z.string(), text: z.string() }),
   z.object({ event: z.literal('detached'), session: z.number().int(), reason: z.string(), crash }),
@@ -45,6 +46,76 @@ export const bridgeLine = z.union([
   }),
 ])
 export type BridgeLine = z.infer<typeof bridgeLine>
+
+/**
+ * Splits the bridge's output into lines, each with the raw bytes its `bytes` field announces, never
+ * buffering more than `max`: a longer line is reported and skipped.
+ */
+export class BridgeReader {
+  private parts: Buffer[] = []
+  private size = 0
+  private skipping = false
+  /** A message waiting for its binary data, and how many bytes are still to come. */
+  private waiting: { msg: BridgeLine & { event: 'message' }; need: number } | null = null
+
+  constructor(
+    private readonly max: number,
+    private readonly onLine: (msg: BridgeLine, data: Buffer | null) => void,
+    private readonly onRefused: (why: string) => void,
+  ) {}
+
+  push(chunk: Buffer): void {
+    let at = 0
+    while (at < chunk.length) {
+      if (this.waiting) {
+        const take = Math.min(this.waiting.need - this.size, chunk.length - at)
+        this.parts.push(chunk.subarray(at, at + take))
+        this.size += take
+        at += take
+        if (this.size === this.waiting.need) {
+          const { msg } = this.waiting
+          const data = Buffer.concat(this.parts, this.size)
+          this.reset()
+          this.onLine(msg, data)
+        }
+        continue
+      }
+      const nl = chunk.indexOf(10, at)
+      const end = nl === -1 ? chunk.length : nl
+      if (!this.skipping) {
+        this.parts.push(chunk.subarray(at, end))
+        this.size += end - at
+        if (this.size > this.max) this.skipping = true
+      } else this.size += end - at
+      at = end
+      if (nl === -1) break
+      at++
+      if (this.skipping) this.onRefused(`a ${this.size}-byte line (over ${this.max})`)
+      else this.line(Buffer.concat(this.parts, this.size).toString('utf8'))
+      if (!this.waiting) this.reset()
+    }
+  }
+
+  private reset(): void {
+    this.parts = []
+    this.size = 0
+    this.skipping = false
+    this.waiting = null
+  }
+
+  private line(text: string): void {
+    if (!text.trim()) return
+    const msg = parseBridgeLine(text)
+    if (typeof msg === 'string') return this.onRefused(msg)
+    if ('event' in msg && msg.event === 'message' && msg.bytes !== null && msg.bytes > 0) {
+      this.parts = []
+      this.size = 0
+      this.waiting = { msg, need: msg.bytes }
+      return
+    }
+    this.onLine(msg, 'event' in msg && msg.event === 'message' && msg.bytes === 0 ? Buffer.alloc(0) : null)
+  }
+}
 
 /** Parses one line; a string saying why when it is not a bridge line. */
 export function parseBridgeLine(line: string): BridgeLine | string {

@@ -1,6 +1,12 @@
 import { EventEmitter } from 'node:events'
 import { basename } from 'node:path'
-import type { AgentConfig, HookGroup, HookedFunction, LibraryReport } from '../../agent/protocol'
+import type {
+  AgentConfig,
+  CaptureMessage,
+  HookGroup,
+  HookedFunction,
+  LibraryReport,
+} from '../../agent/protocol'
 import { defaultCap, hookGroups } from '../../agent/protocol'
 import type { Capture, SessionStatus } from '../../shared/model'
 import { errorMessage } from '../errors'
@@ -16,6 +22,7 @@ import type {
 } from './backend'
 import { printable } from './bridge-protocol'
 import { selectProcesses } from './process-tree'
+import { loadTlsPatterns } from './tls-patterns'
 
 export interface CaptureOptions {
   /** A remote frida-server's HOST:PORT; null for this computer. */
@@ -135,6 +142,7 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
         peer: opts.filter?.peer ?? null,
         contains: opts.filter?.contains ? [...Buffer.from(opts.filter.contains, 'utf8')] : null,
       },
+      patterns: loadTlsPatterns(),
     }
     backend.onChild((host, child) => void this.onChild(host, child))
     backend.onRefused((why) => this.refuse(`bridge: ${why}`))
@@ -248,25 +256,15 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
     const m = parseAgentMessage(message.payload)
     if (typeof m === 'string') return this.refuse(`agent in pid ${p.info.pid}: ${m}`)
     const pid = p.info.pid
-    if (m.type === 'capture') {
-      const c: Capture = {
-        t: m.t + p.clockOffset,
-        conn: m.conn,
-        fn: m.fn,
-        module: m.module,
-        dir: m.dir,
-        peer: m.peer,
-        thread: m.thread,
-        pid,
-        data: data ?? new Uint8Array(0),
-      }
-      this.stats.captures++
-      this.stats.bytes += c.data.length
-      if (m.size > c.data.length && !this.truncatedFns.has(m.fn)) {
-        this.truncatedFns.add(m.fn)
-        this.emit('warning', `${m.fn} carried ${m.size} bytes; kept the first ${c.data.length} (the cap)`)
-      }
-      this.emit('capture', c)
+    if (m.type === 'capture') this.onCapture(p, m, data ?? new Uint8Array(0))
+    else if (m.type === 'captures') {
+      const total = m.lengths.reduce((a, b) => a + b, 0)
+      if (total !== (data?.length ?? 0))
+        return this.refuse(`agent in pid ${pid}: a batch of ${total} bytes came with ${data?.length ?? 0}`)
+      let at = 0
+      m.items.forEach((item, i) => {
+        this.onCapture(p, item, data!.subarray(at, (at += m.lengths[i])))
+      })
     } else if (m.type === 'hooks') this.emit('hooks', m.hooks, pid)
     else if (m.type === 'hook-error')
       this.emit('warning', `hook ${m.fn} in ${m.module} (pid ${pid}) failed: ${printable(m.message)}`)
@@ -276,6 +274,27 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
       const { type: _type, ...rest } = m
       this.emit('unseen', { pid, name: p.info.name, ...rest })
     }
+  }
+
+  private onCapture(p: Attached, m: CaptureMessage, data: Uint8Array): void {
+    const c: Capture = {
+      t: m.t + p.clockOffset,
+      conn: m.conn,
+      fn: m.fn,
+      module: m.module,
+      dir: m.dir,
+      peer: m.peer,
+      thread: m.thread,
+      pid: p.info.pid,
+      data,
+    }
+    this.stats.captures++
+    this.stats.bytes += c.data.length
+    if (m.size > c.data.length && !this.truncatedFns.has(m.fn)) {
+      this.truncatedFns.add(m.fn)
+      this.emit('warning', `${m.fn} carried ${m.size} bytes; kept the first ${c.data.length} (the cap)`)
+    }
+    this.emit('capture', c)
   }
 
   private async onDetached(p: Attached, d: DetachInfo): Promise<void> {

@@ -1,5 +1,4 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
-import type { Readable } from 'node:stream'
 import { UserError } from '../errors'
 import { resourcePath } from '../paths'
 import type {
@@ -12,7 +11,7 @@ import type {
   ProcessTarget,
   ScriptMessage,
 } from './backend'
-import { maxBridgeLine, parseBridgeLine, type BridgeLine } from './bridge-protocol'
+import { BridgeReader, maxBridgeLine, type BridgeLine } from './bridge-protocol'
 import { explainFridaError } from './frida-errors'
 
 interface Pending {
@@ -27,35 +26,6 @@ const closeWaitMs = 3000
 export function pythonCommand(): string {
   const fromEnv = process.env.MUTESCOPE_PYTHON
   return fromEnv && fromEnv.length > 0 ? fromEnv : process.platform === 'win32' ? 'python' : 'python3'
-}
-
-/** Splits a stream into lines, never buffering more than `max` bytes: a longer line is reported and skipped. */
-function boundedLines(
-  input: Readable,
-  max: number,
-  onLine: (l: string) => void,
-  onLong: (n: number) => void,
-) {
-  let parts: Buffer[] = []
-  let size = 0
-  let skipping = false
-  input.on('data', (chunk: Buffer) => {
-    let start = 0
-    for (let nl = chunk.indexOf(10, start); nl !== -1; nl = chunk.indexOf(10, start)) {
-      const piece = chunk.subarray(start, nl)
-      start = nl + 1
-      if (skipping) onLong(size + piece.length)
-      else onLine(Buffer.concat([...parts, piece]).toString('utf8'))
-      parts = []
-      size = 0
-      skipping = false
-    }
-    const rest = chunk.subarray(start)
-    size += rest.length
-    if (size > max) skipping = true
-    if (!skipping && rest.length > 0) parts.push(rest)
-    else parts = []
-  })
 }
 
 class BridgeSession implements AgentSession {
@@ -106,7 +76,7 @@ class BridgeSession implements AgentSession {
   }
 }
 
-/** pip's frida driven through resources/frida-bridge.py: JSON lines over stdio, binary data in base64. */
+/** pip's frida driven through resources/frida-bridge.py: JSON lines over stdio, binary data raw after them. */
 export class PythonBackend implements FridaBackend {
   readonly kind = 'python'
   private nextId = 1
@@ -148,21 +118,17 @@ export class PythonBackend implements FridaBackend {
         if (backend) backend.died(`exit ${code ?? signal}`)
         else reject(noFrida(`the bridge exited with ${code ?? signal}`))
       })
-      boundedLines(
-        child.stdout,
+      const reader = new BridgeReader(
         maxBridgeLine,
-        (line) => {
-          if (!line.trim()) return
-          const msg = parseBridgeLine(line)
-          if (typeof msg === 'string') {
-            if (backend) backend.refuse(msg)
-          } else if (backend) backend.onLine(msg)
+        (msg, data) => {
+          if (backend) backend.onLine(msg, data)
           else if ('event' in msg && msg.event === 'ready')
             resolve((backend = new PythonBackend(child, msg.frida)))
           else if ('event' in msg && msg.event === 'fatal') reject(noFrida(msg.message))
         },
-        (n) => backend?.refuse(`a ${n}-byte line (over ${maxBridgeLine})`),
+        (why) => backend?.refuse(why),
       )
+      child.stdout.on('data', (chunk: Buffer) => reader.push(chunk))
     })
   }
 
@@ -184,7 +150,7 @@ export class PythonBackend implements FridaBackend {
     this.refusedListeners.push(listener)
   }
 
-  private onLine(msg: BridgeLine): void {
+  private onLine(msg: BridgeLine, data: Buffer | null): void {
     if ('id' in msg) {
       if (msg.id === null) return this.refuse(`bridge error: ${msg.ok ? '' : msg.error.message}`)
       const p = this.pending.get(msg.id)
@@ -192,7 +158,6 @@ export class PythonBackend implements FridaBackend {
       if (msg.ok) p?.resolve(msg.result)
       else p?.reject(msg.error)
     } else if (msg.event === 'message') {
-      const data = msg.data === null ? null : new Uint8Array(Buffer.from(msg.data, 'base64'))
       this.sessions.get(msg.session)?.deliver({ message: msg.message, data })
     } else if (msg.event === 'log') this.sessions.get(msg.session)?.log(msg.level, msg.text)
     else if (msg.event === 'child') {
