@@ -139,3 +139,29 @@ describe('capture follows whole applications', () => {
     )
   })
 })
+
+describe("a spawned target is the user's program, not ours", () => {
+  it('keeps its stdout and stderr and keeps running after the capture ends', async () => {
+    const marker = `tick-${process.pid}`
+    const cap = startCapture(
+      [
+        '--spawn',
+        `sh -c 'while :; do echo ${marker}; echo ${marker}-err >&2; sleep 0.2; done'`,
+        '--duration',
+        '2',
+      ],
+      tempDir(),
+    )
+    expect(await cap.exited).toBe(0)
+    const pid = Number(/attached to sh \(pid (\d+)\)/.exec(cap.stderr)?.[1])
+    try {
+      // Its output went where MuteScope's own stderr goes, not into the bridge's protocol or a full pipe.
+      expect(cap.stderr).toContain(`${marker}\n`)
+      expect(cap.stderr).toContain(`${marker}-err\n`)
+      await new Promise((r) => setTimeout(r, 1000))
+      expect(() => process.kill(pid, 0)).not.toThrow()
+    } finally {
+      process.kill(pid, 'SIGKILL')
+    }
+  })
+})
