@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
@@ -102,5 +103,48 @@ describe('mutescope decode', () => {
     const profile = runCli(['decode', '-', '--profile', 'zoom', '--json'], { dataDir, input: '' })
     expect(profile.status).toBe(1)
     expect(profile.stderr).toMatch(/no profile "zoom": use one of generic, webex/)
+  })
+
+  it('matches a hostile profile path pattern in linear time, with the right answer', () => {
+    // ^/(a+)+$ against "/" + 40 × "a" + "!" backtracks 2^40 times in JavaScript's engine; RE2 does not.
+    const profile = join(dataDir, 'redos.json')
+    writeFileSync(
+      profile,
+      JSON.stringify({ name: 'redos', match: { path: '^/(a+)+$' }, extract: { kind: 'numericLeaves' } }),
+    )
+    const request = (target: string, body: string) =>
+      `POST ${target} HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`
+    const hostile = '/' + 'a'.repeat(40) + '!'
+    expect(hostile).toHaveLength(42)
+    const r = runCli(['decode', '-', '--profile', profile, '--json'], {
+      dataDir,
+      input: request(hostile, '{"missed":1}') + request('/' + 'a'.repeat(41), '{"kept":2}'),
+      timeoutMs: 60_000,
+    })
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+    expect(jsonLines(r.stdout).map(({ ts: _ts, ...rest }) => rest)).toEqual([
+      { host: null, path: '/' + 'a'.repeat(41), kept: 2 },
+    ])
+  })
+
+  it('refuses a device, a FIFO, a folder or an oversized file as profile or input before reading it', () => {
+    const fifo = join(dataDir, 'fifo')
+    spawnSync('mkfifo', [fifo])
+    const big = join(dataDir, 'big.json')
+    writeFileSync(big, ' '.repeat(1024 * 1024 + 1))
+    const cases: [string[], RegExp][] = [
+      [['--profile', '/dev/zero'], /cannot read profile \/dev\/zero: it is a device, not a regular file/],
+      [['--profile', fifo], /cannot read profile .*fifo: it is a FIFO \(named pipe\), not a regular file/],
+      [['--profile', big], /cannot read profile .*big\.json: it is 1048577 bytes, more than the 1048576/],
+      [['/dev/zero'], /cannot read capture file \/dev\/zero: it is a device, not a regular file/],
+      [[fifo], /cannot read capture file .*fifo: it is a FIFO/],
+      [[dataDir], /cannot read capture file .*: it is a folder, not a regular file/],
+    ]
+    for (const [args, message] of cases) {
+      const r = runCli(['decode', ...args], { dataDir, input: '', timeoutMs: 20_000 })
+      expect(r.status, args.join(' ')).toBe(1)
+      expect(r.stderr, args.join(' ')).toMatch(message)
+    }
   })
 })

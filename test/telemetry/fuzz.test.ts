@@ -4,10 +4,10 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { decodeBytes, loadProfile, TelemetryDecoder, type DecodeProblem } from '../../src/core/telemetry'
 import { repoRoot } from '../support/helpers'
+import { h2Frame, h2Preface } from './h2-record'
 import { chunked, headerless, packets, rngFor, withLength } from './packets'
 
 const profiles = [loadProfile('webex'), loadProfile('generic')]
-const preface = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n')
 
 /** Feeds the writes to a decoder of each profile; any throw fails the property. Returns the problems. */
 function feed(writes: Uint8Array[]): DecodeProblem[] {
@@ -81,7 +81,7 @@ describe('hostile input never throws, never hangs, stays bounded', () => {
         fc.array(fc.nat(), { maxLength: 20 }),
         fc.boolean(),
         (bytes, cuts, h2) => {
-          feed(splitAt(Buffer.concat([h2 ? preface : Buffer.alloc(0), bytes]), cuts))
+          feed(splitAt(Buffer.concat([h2 ? h2Preface : Buffer.alloc(0), bytes]), cuts))
         },
       ),
       { numRuns: 300 },
@@ -114,9 +114,31 @@ describe('hostile input never throws, never hangs, stays bounded', () => {
   })
 
   it('real packets truncated, bit-flipped, with bytes inserted or absurd Content-Lengths, then a good one', () => {
+    const good = withLength(packets[0])
+    const wanted = profiles.map((p) => decodeBytes(good, p).records.map((r) => r.fields))
+    expect(wanted.every((w) => w.length > 0)).toBe(true)
     fc.assert(
       fc.property(framed, mutation, fc.array(fc.nat(), { maxLength: 8 }), (bytes, m, cuts) => {
-        feed(splitAt(Buffer.concat([mutate(bytes, m), Buffer.from('\r\n'), withLength(packets[0])]), cuts))
+        feed(splitAt(Buffer.concat([mutate(bytes, m), Buffer.from('\r\n'), good]), cuts))
+        // The hostile bytes may swallow a good packet that follows on their connection (a longer
+        // Content-Length says so), but they must not harm the decoder: a good packet decodes on another
+        // connection meanwhile, and on theirs once it closed and its id is used again.
+        profiles.forEach((profile, i) => {
+          const d = new TelemetryDecoder(profile)
+          const fields: Record<string, unknown>[] = []
+          d.on('record', (r) => r.conn === 'good' && fields.push(r.fields))
+          const hostile = splitAt(mutate(bytes, m), cuts)
+          const fine = splitAt(good, cuts)
+          for (let w = 0; w < Math.max(hostile.length, fine.length); w++) {
+            if (w < hostile.length) d.push({ t: 0, conn: 'bad', dir: 'out', data: hostile[w] })
+            if (w < fine.length) d.push({ t: 1, conn: 'good', dir: 'out', data: fine[w] })
+          }
+          d.close('bad')
+          d.on('record', (r) => r.conn === 'bad' && fields.push(r.fields))
+          d.push({ t: 2, conn: 'bad', dir: 'out', data: good })
+          d.end()
+          expect(fields).toEqual([...wanted[i], ...wanted[i]])
+        })
       }),
       { numRuns: 200 },
     )
@@ -149,21 +171,13 @@ describe('hostile input never throws, never hangs, stays bounded', () => {
   })
 
   it('HTTP/2 streams left open cannot buffer more than the body limit between them', () => {
-    const frame = (type: number, flags: number, stream: number, payload: Buffer) => {
-      const h = Buffer.alloc(9)
-      h.writeUIntBE(payload.length, 0, 3)
-      h[3] = type
-      h[4] = flags
-      h.writeUInt32BE(stream, 5)
-      return Buffer.concat([h, payload])
-    }
     // Static-table fields only: :method POST, :path /, :scheme http.
-    const headers = (stream: number) => frame(1, 0x4, stream, Buffer.from([0x83, 0x84, 0x86]))
-    const data = (stream: number) => frame(0, 0, stream, Buffer.alloc(40_000, 0x20))
+    const headers = (stream: number) => h2Frame(1, 0x4, stream, Buffer.from([0x83, 0x84, 0x86]))
+    const data = (stream: number) => h2Frame(0, 0, stream, Buffer.alloc(40_000, 0x20))
     const streams = [1, 3, 5, 7]
     const bytes = Buffer.concat([
-      preface,
-      frame(4, 0, 0, Buffer.alloc(0)),
+      h2Preface,
+      h2Frame(4, 0, 0, Buffer.alloc(0)),
       ...streams.map(headers),
       ...streams.map(data),
     ])

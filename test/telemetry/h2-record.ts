@@ -1,6 +1,18 @@
 import http2 from 'node:http2'
 import net, { type AddressInfo } from 'node:net'
 
+export const h2Preface = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n')
+
+/** One HTTP/2 frame: its 9-byte header, then the payload. */
+export function h2Frame(type: number, flags: number, stream: number, payload: Buffer): Buffer {
+  const h = Buffer.alloc(9)
+  h.writeUIntBE(payload.length, 0, 3)
+  h[3] = type
+  h[4] = flags
+  h.writeUInt32BE(stream, 5)
+  return Buffer.concat([h, payload])
+}
+
 export interface H2Request {
   path: string
   body: Buffer

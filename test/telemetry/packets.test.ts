@@ -6,6 +6,7 @@ import type { TelemetryRecord } from '../../src/shared/model'
 import { recordHttp2 } from './h2-record'
 import {
   chunked,
+  decodeWrites,
   gainsOf,
   headerless,
   host,
@@ -19,21 +20,6 @@ import {
 
 const webex = loadProfile('webex')
 const truth = truthOf(packets)
-
-/** Feeds writes of one connection; returns what came out. */
-function decodeWrites(
-  writes: Buffer[],
-  conn = 'c1',
-): { records: TelemetryRecord[]; problems: DecodeProblem[] } {
-  const d = new TelemetryDecoder(webex)
-  const records: TelemetryRecord[] = []
-  const problems: DecodeProblem[] = []
-  d.on('record', (r) => records.push(r))
-  d.on('problem', (p) => problems.push(p))
-  writes.forEach((data, i) => d.push({ t: i, conn, dir: 'out', data }))
-  d.end()
-  return { records, problems }
-}
 
 function stream(frame: (p: Packet, i: number) => Buffer): Buffer {
   return Buffer.concat(packets.map(frame))

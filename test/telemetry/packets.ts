@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import seedrandom from 'seedrandom'
+import { type DecodeProblem, loadProfile, TelemetryDecoder } from '../../src/core/telemetry'
 import type { TelemetryRecord } from '../../src/shared/model'
 import { sharedData } from '../support/helpers'
 
@@ -30,6 +31,21 @@ export function gainsOf(rs: TelemetryRecord[]): { ts: string; gains: number[] }[
 }
 
 export const host = 'ecomm.webex.com'
+
+/** Feeds writes of one connection to a webex decoder; returns what came out. */
+export function decodeWrites(
+  writes: Buffer[],
+  conn = 'c1',
+): { records: TelemetryRecord[]; problems: DecodeProblem[] } {
+  const d = new TelemetryDecoder(loadProfile('webex'))
+  const records: TelemetryRecord[] = []
+  const problems: DecodeProblem[] = []
+  d.on('record', (r) => records.push(r))
+  d.on('problem', (p) => problems.push(p))
+  writes.forEach((data, i) => d.push({ t: i, conn, dir: 'out', data }))
+  d.end()
+  return { records, problems }
+}
 
 export function headerless(p: Packet): Buffer {
   return Buffer.from(`${p.requestLine}\n${p.body}\n`)

@@ -72,7 +72,12 @@ describe('profiles', () => {
     expect(bad({ ...zoomish, extract: { ...zoomish.extract, each: ['stats[*'] } })).toThrow(
       /extract\.each\.0: not a path/,
     )
-    expect(bad({ ...zoomish, match: { path: '(' } })).toThrow(/match\.path: not a valid regular expression/)
+    expect(bad({ ...zoomish, match: { path: '(' } })).toThrow(
+      /match\.path: not a regular expression RE2 accepts/,
+    )
+    // Backreferences need a backtracking engine, whose time on hostile patterns is unbounded.
+    expect(bad({ ...zoomish, match: { path: '^/(a)\\1$' } })).toThrow(/no backreferences or lookaround/)
+    expect(bad({ ...zoomish, match: { path: 'a'.repeat(1001) } })).toThrow(/longer than 1000 characters/)
     expect(bad({ ...zoomish, extra: 1 })).toThrow(/extra/)
     expect(() => loadProfile('broken')).toThrow(/scope 3 does not exist/)
     expect(() => loadProfile('nope')).toThrow(/no profile "nope": use one of .*webex/)

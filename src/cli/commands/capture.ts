@@ -8,7 +8,9 @@ import { CaptureRun } from '../../core/capture/capture-run'
 import { recordRun } from '../../core/capture/record'
 import { openBackend } from '../../core/capture/select-backend'
 import { parseSpawnCommand, resolveProgram } from '../../core/capture/spawn-argv'
+import { EgressRun } from '../../core/egress/egress-run'
 import { UserError } from '../../core/errors'
+import { dataDir } from '../../core/paths'
 import { SessionStore } from '../../core/store/session-store'
 import { loadProfile, TelemetryDecoder } from '../../core/telemetry'
 import type { Capture } from '../../shared/model'
@@ -32,6 +34,7 @@ interface CaptureOpts {
   reattach?: boolean
   tree?: boolean
   profile: string
+  egress?: boolean
 }
 
 function targetOf(opts: CaptureOpts): Target {
@@ -83,10 +86,14 @@ async function capture(opts: CaptureOpts): Promise<void> {
   const log = (s: string) => process.stderr.write(`mutescope: ${s}\n`)
   const backend = await openBackend(opts.backend)
   const store = SessionStore.open()
+  let egress: EgressRun | null = null
   try {
+    egress = opts.egress ? await EgressRun.start(dataDir(), opts.host) : null
+    if (egress?.unavailable)
+      log(`warning: no egress proof, the capture goes on without it: ${egress.unavailable}`)
     const run = new CaptureRun(backend, agentSource(), {
       host: opts.host,
-      target,
+      target: egress ? egress.target(target) : target,
       tree: opts.tree,
       exclude: backend.pid === undefined ? [] : [backend.pid],
       hooks: opts.hooks,
@@ -101,15 +108,25 @@ async function capture(opts: CaptureOpts): Promise<void> {
       else process.stdout.write(describe(c) + '\n')
       raw?.write(JSON.stringify(line) + '\n')
     })
+    egress?.follow(run)
     let sessionId = 0
-    recordRun(run, store, { profile: opts.profile }, (s) => (sessionId = s.id), decoder)
+    recordRun(
+      run,
+      store,
+      { profile: opts.profile },
+      (s) => {
+        sessionId = s.id
+        egress?.bind(store, s.id)
+      },
+      decoder,
+    )
     let records = 0
     decoder.on('record', (r) => {
       records++
       if (opts.json) printJsonLine(r)
       else process.stdout.write(`telemetry ${r.host ?? ''}${r.path ?? ''} ${JSON.stringify(r.fields)}\n`)
     })
-    decoder.on('problem', (p) => log(`decode: ${p.stage}: ${p.message}`))
+    decoder.on('problem', (p) => log(`decode: ${p.note ? 'note: ' : ''}${p.stage}: ${p.message}`))
     run.on('attach', (a) =>
       log(
         `attached to ${printable(a.name) || '?'} (pid ${a.pid}) with Frida ${backend.version} (${backend.kind} backend)`,
@@ -152,6 +169,7 @@ async function capture(opts: CaptureOpts): Promise<void> {
       process.off('SIGTERM', stop)
     }
   } finally {
+    if (egress) log(await egress.finish())
     await backend.close()
     store.close()
     if (raw) await new Promise((resolve) => raw.end(resolve))
@@ -204,5 +222,10 @@ export function registerCapture(program: Command): void {
       'webex',
     )
     .option('--reattach', 'when the target exits, wait for it to start again and re-attach')
+    .option(
+      '--egress',
+      "also record this computer's TCP packets and the target's TLS secrets, to prove later that each " +
+        'telemetry record left the machine ("mutescope egress SESSION"); needs dumpcap or tcpdump, and tshark',
+    )
     .action(action(capture))
 }

@@ -1,8 +1,9 @@
 import type { Command } from 'commander'
-import { createReadStream, existsSync, statSync } from 'node:fs'
+import { createReadStream } from 'node:fs'
 import { createInterface } from 'node:readline'
 import type { Readable } from 'node:stream'
 import { UserError } from '../../core/errors'
+import { openRegularFile } from '../../core/regular-file'
 import { decodeCaptureText } from '../../core/telemetry/capture-lines'
 import { type DecodeProblem, loadProfile, TelemetryDecoder } from '../../core/telemetry'
 import type { TelemetryRecord } from '../../shared/model'
@@ -14,14 +15,14 @@ export function recordLine(r: TelemetryRecord): Record<string, unknown> {
 }
 
 function describeProblem(p: DecodeProblem): string {
-  return `mutescope: decode: ${p.conn === null ? '' : `connection ${p.conn}: `}${p.stage}: ${p.message}\n`
+  const kind = p.note ? 'note: ' : ''
+  return `mutescope: decode: ${kind}${p.conn === null ? '' : `connection ${p.conn}: `}${p.stage}: ${p.message}\n`
 }
 
 function input(file: string): Readable {
   if (file === '-') return process.stdin
-  if (!existsSync(file) || !statSync(file).isFile())
-    throw new UserError(`cannot read ${file}: no such file; give a capture file or "-" for stdin`)
-  return createReadStream(file)
+  const { fd } = openRegularFile(file, { what: 'capture file', fix: 'give a capture file or "-" for stdin' })
+  return createReadStream('', { fd })
 }
 
 export function registerDecode(program: Command): void {
@@ -47,7 +48,7 @@ export function registerDecode(program: Command): void {
           const stream = input(file ?? '-')
           let problems = 0
           decoder.on('problem', (p) => {
-            problems++
+            if (!p.note) problems++
             process.stderr.write(describeProblem(p))
           })
           decoder.on('record', (r) => {

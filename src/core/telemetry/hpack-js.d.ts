@@ -1,15 +1,24 @@
-// The part of hpack.js (which ships no types) that the HTTP/2 reassembler uses.
+// The part of hpack.js (which ships no types) that the HTTP/2 reassembler and its tests use.
 declare module 'hpack.js' {
-  interface HeaderField {
-    name: string
-    value: string
-    neverIndex: boolean
+  /** Reads HPACK's primitives (RFC 7541 §5) from the blocks pushed: bits, prefixed integers, strings. */
+  interface Decoder {
+    push(block: Buffer): void
+    isEmpty(): boolean
+    decodeBit(): 0 | 1
+    /** An integer whose prefix is the rest of the current octet. */
+    decodeInt(): number
+    /** A string literal: its octets, Huffman-decoded when so coded. */
+    decodeStr(): Buffer | number[]
   }
-  interface Decompressor {
-    write(block: Buffer): boolean
-    execute(cb?: (err: Error | null) => void): void
-    read(): HeaderField | null
+  /** Encodes header lists into blocks, indexing every field in its dynamic table. */
+  interface Compressor {
+    write(headers: { name: string; value: string }[]): void
+    read(): Buffer | null
   }
-  const hpack: { decompressor: { create(options: { table: { maxSize: number } }): Decompressor } }
+  const hpack: {
+    decoder: { create(): Decoder }
+    compressor: { create(options: { table: { maxSize: number } }): Compressor }
+    'static-table': { table: { name: string; value: string }[] }
+  }
   export default hpack
 }

@@ -3,6 +3,12 @@ import { addHeader, type HttpMessage } from './message'
 import { Malformed } from './problem'
 
 const requestLine = /^([A-Z][A-Z0-9_-]{0,19}) (\S+) HTTP\/\d(?:\.\d)?$/
+/** A request line with its JSON body glued on, no line break between: how the authors' x64dbg log holds them. */
+const gluedRequestLine = /^[A-Z][A-Z0-9_-]{0,19} \S+ HTTP\/\d(?:\.\d)?(?=[{[])/
+/** A request line of a common method anywhere in a text, whatever follows it: where a logged request begins. */
+export const loggedRequestLine = /(?:GET|POST|PUT|PATCH|DELETE) \S+ HTTP\/\d(?:\.\d)?/
+/** One further into a line, alone or with its body glued on. */
+const embeddedRequestLine = new RegExp(`${loggedRequestLine.source}(?:$|(?=[{[]))`)
 const statusLine = /^HTTP\/\d(?:\.\d)? (\d{3})(?: .*)?$/
 const headerLine = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(.*?)[ \t]*$/
 export const http2Preface = 'PRI * HTTP/2.0'
@@ -88,15 +94,24 @@ export class Http1Stream {
           this.upgraded = this.buf.subarray(this.lineStart)
           return true
         }
-        const msg = startLine(line)
-        if (msg)
+        const glued = gluedRequestLine.exec(line)?.[0]
+        // The body begins on the request line's own line: parsing goes on from its first byte.
+        if (glued) this.pos = this.lineStart + glued.length
+        const msg = startLine(glued ?? line)
+        if (msg) {
           this.state =
             msg.kind === 'request' ? { k: 'afterLine', msg, blank: false } : { k: 'headers', msg, bytes: 0 }
-        else if (s.k === 'start') {
+          return true
+        }
+        // Logs write a buffer's text after bytes of their own, on the same line: the request starts inside it.
+        const inside = embeddedRequestLine.exec(line)?.index
+        if (inside !== undefined) this.pos = this.lineStart + inside
+        if (s.k === 'start') {
           this.state = { k: 'resync' }
+          const skipped = inside === undefined ? line : line.slice(0, inside)
           throw new Malformed(
             'http',
-            `expected a request line, got "${printable(line)}"; skipping to the next one`,
+            `expected a request line, got "${printable(skipped)}"; skipping to the next one`,
           )
         }
         return true
@@ -235,15 +250,22 @@ export class Http1Stream {
     else this.finish(msg)
   }
 
-  /** Finds where a headerless JSON body ends, carrying the scanner's state across writes. */
+  /**
+   * Finds where a headerless JSON body ends, carrying the scanner's state across writes. A byte JSON cannot
+   * hold there (a control character inside a string, a letter outside one) means the body broke off, as
+   * truncated ones in a log do: it is reported and parsing resumes at that byte, so the request line that
+   * follows is not swallowed into it.
+   */
   private scanJson(s: Extract<State, { k: 'json' }>): boolean {
     const b = this.buf
     let i = this.pos
     let done = false
+    let broken = false
     for (; i < b.length; i++) {
       const c = b[i]
       if (s.inString) {
-        if (s.escape) s.escape = false
+        if (c < 0x20) broken = true
+        else if (s.escape) s.escape = false
         else if (c === 0x5c) s.escape = true
         else if (c === 0x22) s.inString = false
       } else if (c === 0x22) s.inString = true
@@ -254,10 +276,17 @@ export class Http1Stream {
           i++
           break
         }
-      }
+      } else broken = !jsonOutsideStrings[c]
+      if (broken) break
     }
     this.collect(s.msg, b.subarray(this.pos, i))
     this.pos = i
+    if (broken)
+      throw new Malformed(
+        'http',
+        `the body of ${s.msg.method} ${s.msg.target} breaks off after ${s.msg.size} bytes ` +
+          `("${printable(b.toString('latin1', i, i + 20))}" cannot continue JSON); skipping to the next request line`,
+      )
     if (done) this.finish(s.msg)
     return true
   }
@@ -277,6 +306,18 @@ export class Http1Stream {
     const { parts, size: _size, status: _status, ...rest } = msg
     this.onMessage({ ...rest, body: Buffer.concat(parts) })
   }
+}
+
+/** Bytes other than brackets and quotes that JSON allows outside strings: whitespace, numbers, true/false/null. */
+const jsonOutsideStrings: boolean[] = Array.from({ length: 256 }, (_, c) =>
+  ' \t\r\n,:-+.0123456789eEtrufalsn'.includes(String.fromCharCode(c)),
+)
+
+/** Whether a line (without its CR LF) opens an HTTP/1 message or is the HTTP/2 preface's first line. */
+export function isStartLine(line: string): boolean {
+  return (
+    line === http2Preface || requestLine.test(line) || gluedRequestLine.test(line) || statusLine.test(line)
+  )
 }
 
 function startLine(line: string): Pending | null {

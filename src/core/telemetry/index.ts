@@ -14,8 +14,10 @@
  * Records are emitted synchronously from `push` as soon as a request is complete. Per connection
  * (`Capture.conn`), outbound writes are reassembled into requests: HTTP/1.1 (Content-Length, chunked,
  * keep-alive, pipelined, split writes), request lines followed directly by a JSON body (logs without
- * headers), and HTTP/2 from its connection preface on (HPACK via hpack.js). Inbound writes (responses) are
- * skipped. Bodies are un-Content-Encoded (gzip, deflate, br), split into documents (JSON, NDJSON, form),
+ * headers), and HTTP/2, from its connection preface on or joined mid-connection (a capture attached to a
+ * running app): frame boundaries are found where frame headers line up, and header fields that refer to the
+ * HPACK table built before the attach are unknown (a record's path is then null, with a note). Plaintext
+ * that is neither is reported, not passed over. Inbound writes (responses) are skipped. Bodies are un-Content-Encoded (gzip, deflate, br), split into documents (JSON, NDJSON, form),
  * their nested encodings (base64 of gzip/zlib/deflate/JSON) expanded, and the profile's fields extracted.
  * `DecodeLimits` bound every stage; nothing thrown escapes `push` for any input.
  *

@@ -11,6 +11,11 @@ export interface HttpMessage {
   body: Buffer
   /** True for a request line followed directly by its body, as in logs that dropped the headers. */
   headerless: boolean
+  /**
+   * HTTP/2 joined mid-connection: some header fields referred to what was sent before the capture began
+   * (HPACK's dynamic table), so a header missing here may have been sent; an empty method or target is unknown.
+   */
+  partialHeaders?: boolean
 }
 
 export function addHeader(headers: Map<string, string>, name: string, value: string): void {

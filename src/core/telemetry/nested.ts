@@ -1,3 +1,4 @@
+import { jsonDeeperThan } from '../json-depth'
 import { type Compression, decompress, sniffCompression } from './codec'
 import type { DecodeLimits } from './limits'
 import { Malformed } from './problem'
@@ -18,7 +19,8 @@ const scanAbove = 10_000
 
 /** Parses JSON text, refusing absurdly deep text before parsing it. */
 export function parseJson(text: string, limits: DecodeLimits): Json {
-  if (openers(text, scanAbove) > scanAbove) checkDepth(text, limits.maxJsonDepth)
+  if (openers(text, scanAbove) > scanAbove && jsonDeeperThan(text, limits.maxJsonDepth))
+    throw tooDeep(limits.maxJsonDepth)
   try {
     return JSON.parse(text) as Json
   } catch (err) {
@@ -28,21 +30,6 @@ export function parseJson(text: string, limits: DecodeLimits): Json {
 
 function tooDeep(max: number): Malformed {
   return new Malformed('limit', `JSON nested deeper than ${max} levels; skipped`)
-}
-
-function checkDepth(text: string, max: number): void {
-  let depth = 0
-  let inString = false
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    if (inString) {
-      if (c === 0x5c) i++
-      else if (c === 0x22) inString = false
-    } else if (c === 0x22) inString = true
-    else if (c === 0x7b || c === 0x5b) {
-      if (++depth > max) throw tooDeep(max)
-    } else if (c === 0x7d || c === 0x5d) depth--
-  }
 }
 
 /** How many '{' and '[' the text has, counting no further than max + 1 (indexOf is much faster than a loop). */

@@ -5,6 +5,8 @@ export interface DecodeProblem {
   /** What kind of part failed, e.g. 'http', 'chunked', 'content-encoding', 'json', 'nested', 'http2', 'limit'. */
   stage: string
   message: string
+  /** Not a fault of the input but what joining a connection late implies (e.g. unknown headers): told, not counted. */
+  note?: boolean
 }
 
 /** Thrown inside one decoding step; caught where the step started and turned into a DecodeProblem. */
@@ -12,6 +14,7 @@ export class Malformed extends Error {
   constructor(
     readonly stage: string,
     message: string,
+    readonly note = false,
   ) {
     super(message)
     this.name = 'Malformed'

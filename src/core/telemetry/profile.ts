@@ -1,10 +1,15 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { closeSync, existsSync, readdirSync, readFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { z } from 'zod'
 import { errorMessage, UserError } from '../errors'
 import { dataDir, resourcePath } from '../paths'
+import { openRegularFile } from '../regular-file'
 import type { ProfileInfo } from '../../shared/contract/telemetry'
 import { parsePath, type Step } from './json-path'
+import { compilePathPattern, type PathPattern } from './path-pattern'
+
+/** Profiles are small JSON files; anything larger (or a device, a FIFO) is refused before reading. */
+const maxProfileBytes = 1024 * 1024
 
 const path = z
   .string()
@@ -18,11 +23,17 @@ export const profileSchema = z
     description: z.string().max(2000).default(''),
     /** How often the app reports, in seconds; null when it is not known. */
     intervalS: z.number().positive().max(86_400).nullable().default(null),
-    /** Only requests matching these are decoded (method exactly, path as a regular expression). */
+    /** Only requests matching these are decoded (method exactly, path as a regular expression, RE2 syntax). */
     match: z
       .object({
         method: z.string().optional(),
-        path: z.string().refine(validRegex, { message: 'not a valid regular expression' }).optional(),
+        path: z
+          .string()
+          .superRefine((p, ctx) => {
+            const compiled = compilePathPattern(p)
+            if (typeof compiled === 'string') ctx.addIssue({ code: 'custom', message: compiled })
+          })
+          .optional(),
       })
       .strict()
       .default({}),
@@ -69,19 +80,10 @@ interface FieldSel {
 export interface Profile {
   data: ProfileData
   methods: string | undefined
-  pathPattern: RegExp | undefined
+  pathPattern: PathPattern | undefined
   extract:
     | { kind: 'records'; each: Step[][]; time: FieldSel | undefined; fields: [string, FieldSel][] }
     | { kind: 'numericLeaves' }
-}
-
-function validRegex(s: string): boolean {
-  try {
-    new RegExp(s)
-    return true
-  } catch {
-    return false
-  }
 }
 
 export function compileProfile(raw: unknown, source: string): Profile {
@@ -101,7 +103,8 @@ export function compileProfile(raw: unknown, source: string): Profile {
   return {
     data,
     methods: data.match.method?.toUpperCase(),
-    pathPattern: data.match.path === undefined ? undefined : new RegExp(data.match.path),
+    pathPattern:
+      data.match.path === undefined ? undefined : (compilePathPattern(data.match.path) as PathPattern),
     extract:
       e.kind === 'numericLeaves'
         ? e
@@ -112,6 +115,17 @@ export function compileProfile(raw: unknown, source: string): Profile {
             fields: Object.entries(e.fields).map(([k, r]) => [k, sel(r, e.each.length - 1)]),
           },
   }
+}
+
+/**
+ * Whether a request may carry the profile's telemetry. An unknown method or path (null: HTTP/2 headers that
+ * referred to what was sent before the capture attached) does not rule it out for a `records` profile, whose
+ * `each` paths and fields only a body of its own shape yields; a `numericLeaves` profile would take any body.
+ */
+export function requestMatches(p: Profile, method: string | null, path: string | null): boolean {
+  const bodyDecides = p.extract.kind === 'records'
+  if (p.methods !== undefined && (method === null ? !bodyDecides : method !== p.methods)) return false
+  return !p.pathPattern || (path === null ? bodyDecides : p.pathPattern.test(path))
 }
 
 /** Where users keep their own profiles (besides passing a file path). */
@@ -169,11 +183,15 @@ export function loadProfile(nameOrPath: string): Profile {
 }
 
 function loadProfileFile(file: string): Profile {
+  const fix = 'give a profile JSON file of at most 1 MiB (see resources/profiles/webex.json)'
+  const { fd } = openRegularFile(file, { what: 'profile', fix, maxBytes: maxProfileBytes })
   let raw: unknown
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8'))
+    raw = JSON.parse(readFileSync(fd, 'utf8'))
   } catch (err) {
     throw new UserError(`cannot read profile ${file}: ${(err as Error).message}; it must be a JSON file`)
+  } finally {
+    closeSync(fd)
   }
   return compileProfile(raw, file)
 }
