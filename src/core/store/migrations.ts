@@ -86,19 +86,60 @@ export const migrations: readonly string[] = [
   `,
   // 2: captures name the process they came from (an application is many processes).
   `ALTER TABLE captures ADD COLUMN pid INTEGER;`,
+  // 3: a running session's owner is its pid and that process's start time (a pid can be reused).
+  `ALTER TABLE sessions ADD COLUMN owner_start INTEGER;`,
+  // 4: egress: the packets and TLS secrets recorded beside a capture (files in a folder under the data dir).
+  `CREATE TABLE egress (
+    session_id INTEGER PRIMARY KEY REFERENCES sessions (id) ON DELETE CASCADE,
+    folder TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('recording', 'recorded', 'unavailable')),
+    reason TEXT
+  );`,
+  // 5: experiment plans and their queue of runs, one session each, so a crashed plan resumes where it was.
+  `CREATE TABLE plans (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('running', 'waiting', 'completed', 'stopped', 'interrupted')),
+    status_reason TEXT,
+    created_at INTEGER NOT NULL,
+    ended_at INTEGER,
+    owner_pid INTEGER,
+    owner_start INTEGER
+  );
+  CREATE TABLE plan_runs (
+    plan_id INTEGER NOT NULL REFERENCES plans (id) ON DELETE CASCADE,
+    run INTEGER NOT NULL,
+    condition_index INTEGER NOT NULL,
+    repeat INTEGER NOT NULL,
+    episode TEXT NOT NULL,
+    session_id INTEGER REFERENCES sessions (id) ON DELETE SET NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'running', 'completed', 'interrupted', 'failed')),
+    reason TEXT,
+    started_at INTEGER,
+    ended_at INTEGER,
+    PRIMARY KEY (plan_id, run)
+  );
+  CREATE INDEX plan_runs_session ON plan_runs (session_id);`,
+  // 6: the sample magnitudes of each second (the paper's own measures), and a session's calibration offset.
+  `ALTER TABLE level_seconds ADD COLUMN abs_max REAL;
+   ALTER TABLE level_seconds ADD COLUMN abs_mean REAL;
+   ALTER TABLE sessions ADD COLUMN calibration_db REAL;`,
 ]
 
 export function migrate(db: Database.Database): void {
-  const current = db.pragma('user_version', { simple: true }) as number
-  if (current > migrations.length) {
-    throw new Error(
-      `the database was written by a newer MuteScope (schema ${current}, this build knows ${migrations.length}); upgrade MuteScope`,
-    )
-  }
-  for (let v = current; v < migrations.length; v++) {
-    db.transaction(() => {
+  // One write-locked transaction reads the version and applies what is missing: two processes opening a
+  // new data folder at once then migrate it once, the second seeing the first's work.
+  db.transaction(() => {
+    const current = db.pragma('user_version', { simple: true }) as number
+    if (current > migrations.length) {
+      throw new Error(
+        `the database was written by a newer MuteScope (schema ${current}, this build knows ${migrations.length}); upgrade MuteScope`,
+      )
+    }
+    for (let v = current; v < migrations.length; v++) {
       db.exec(migrations[v])
       db.pragma(`user_version = ${v + 1}`)
-    })()
-  }
+    }
+  }).immediate()
 }

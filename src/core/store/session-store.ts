@@ -1,7 +1,9 @@
 import Database from 'better-sqlite3'
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
 import { join } from 'node:path'
 import { UserError } from '../errors'
 import { dataDir } from '../paths'
+import { processAlive, processStartTime } from '../process-start'
 import type {
   Capture,
   LevelSecond,
@@ -9,11 +11,12 @@ import type {
   Session,
   SessionEvent,
   SessionMetaInput,
+  SessionPatch,
   SessionStatus,
   SessionSummary,
   TelemetryRecord,
 } from '../../shared/model'
-import { sessionMeta } from '../../shared/model'
+import { sessionMeta, sessionPatch } from '../../shared/model'
 import { migrate } from './migrations'
 
 interface SessionRow {
@@ -30,6 +33,7 @@ interface SessionRow {
   notes: string
   profile: string
   interval_s: number | null
+  calibration_db: number | null
   started_at: number
   ended_at: number | null
   status: SessionStatus
@@ -49,6 +53,7 @@ const metaColumns = {
   notes: 'notes',
   profile: 'profile',
   intervalS: 'interval_s',
+  calibrationDb: 'calibration_db',
 } as const
 
 function toSession(r: SessionRow): Session {
@@ -66,6 +71,7 @@ function toSession(r: SessionRow): Session {
     notes: r.notes,
     profile: r.profile,
     intervalS: r.interval_s,
+    calibrationDb: r.calibration_db,
     startedAt: r.started_at,
     endedAt: r.ended_at,
     status: r.status,
@@ -77,14 +83,16 @@ function columnValue(key: keyof typeof metaColumns, value: unknown): unknown {
   return key === 'episodes' ? JSON.stringify(value) : value
 }
 
-function isAlive(pid: number | null): boolean {
-  if (!pid) return false
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
+/** The status reason of a session whose bundle is being imported; one left so by a crash is deleted. */
+export const IMPORTING = 'importing a session bundle'
+
+/** This process's start time, recorded with its pid so that a later process given the pid is not taken for it. */
+const ownStart = processStartTime(process.pid)
+
+/** The database holds captured plaintext: only its owner may read it (SQLite gives -wal and -shm its mode). */
+function restrictToOwner(path: string): void {
+  closeSync(openSync(path, 'a', 0o600))
+  for (const f of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(f)) chmodSync(f, 0o600)
 }
 
 export interface OpenOptions {
@@ -106,18 +114,23 @@ export class SessionStore {
   private constructor(path: string) {
     this.path = path
     try {
+      if (path !== ':memory:') restrictToOwner(path)
       this.db = new Database(path)
     } catch (err) {
       throw new UserError(`cannot open the session database ${path}: ${(err as Error).message}`)
     }
+    // First, so that a second process opening the same new file waits instead of failing.
+    this.db.pragma('busy_timeout = 5000')
     this.db.pragma('journal_mode = WAL')
     this.db.pragma('synchronous = FULL')
     this.db.pragma('foreign_keys = ON')
-    this.db.pragma('busy_timeout = 5000')
+    // Deleted rows are overwritten with zeros, so a deleted session's captures leave no trace in the file.
+    this.db.pragma('secure_delete = ON')
     migrate(this.db)
   }
 
   static open(opts: OpenOptions = {}): SessionStore {
+    if (opts.dir && !opts.file) mkdirSync(opts.dir, { recursive: true, mode: 0o700 })
     const store = new SessionStore(opts.file ?? join(opts.dir ?? dataDir(), 'mutescope.db'))
     store.recoverCrashed()
     return store
@@ -127,22 +140,37 @@ export class SessionStore {
     if (this.db.open) this.db.close()
   }
 
-  /** Sessions left "running" by a process that no longer exists become "interrupted"; their rows stay. */
+  /**
+   * Sessions left "running" by a process that no longer exists become "interrupted"; their rows stay. The
+   * owner is known by its pid and start time: a pid reused by another process does not keep a session alive.
+   * An import cut short is deleted: its bundle still holds it.
+   */
   recoverCrashed(): number[] {
-    const running = this.db.prepare(`SELECT id, owner_pid FROM sessions WHERE status = 'running'`).all() as {
+    const running = this.db
+      .prepare(`SELECT id, owner_pid, owner_start, status_reason FROM sessions WHERE status = 'running'`)
+      .all() as {
       id: number
       owner_pid: number | null
+      owner_start: number | null
+      status_reason: string | null
     }[]
-    const dead = running.filter((r) => r.owner_pid !== process.pid && !isAlive(r.owner_pid)).map((r) => r.id)
+    const dead = running.filter(
+      (r) =>
+        !(r.owner_pid === process.pid && r.owner_start === ownStart) &&
+        !processAlive(r.owner_pid, r.owner_start),
+    )
     const mark = this.db.prepare(
-      `UPDATE sessions SET status = 'interrupted', status_reason = ?,
+      `UPDATE sessions SET status = 'interrupted', status_reason = ?, owner_pid = NULL, owner_start = NULL,
          ended_at = COALESCE((SELECT MAX(t) FROM events WHERE session_id = sessions.id), started_at)
        WHERE id = ?`,
     )
+    const remove = this.db.prepare(`DELETE FROM sessions WHERE id = ?`)
     this.db.transaction(() => {
-      for (const id of dead) mark.run('the recording process ended unexpectedly (crash or kill)', id)
+      for (const r of dead)
+        if (r.status_reason === IMPORTING) remove.run(r.id)
+        else mark.run('the recording process ended unexpectedly (crash or kill)', r.id)
     })()
-    return dead
+    return dead.map((r) => r.id)
   }
 
   createSession(meta: SessionMetaInput, startedAt = Date.now()): Session {
@@ -150,33 +178,38 @@ export class SessionStore {
     const info = this.db
       .prepare(
         `INSERT INTO sessions (name, target_app, app_version, os, mic_mode, microphone, distance_cm, activity,
-           episodes, notes, profile, interval_s, started_at, status, owner_pid)
+           episodes, notes, profile, interval_s, calibration_db, started_at, status, owner_pid, owner_start)
          VALUES (@name, @targetApp, @appVersion, @os, @micMode, @microphone, @distanceCm, @activity,
-           @episodes, @notes, @profile, @intervalS, @startedAt, 'running', @pid)`,
+           @episodes, @notes, @profile, @intervalS, @calibrationDb, @startedAt, 'running', @pid, @start)`,
       )
-      .run({ ...m, episodes: JSON.stringify(m.episodes), startedAt, pid: process.pid })
+      .run({ ...m, episodes: JSON.stringify(m.episodes), startedAt, pid: process.pid, start: ownStart })
     return this.getSession(Number(info.lastInsertRowid))
   }
 
+  /** `endedAt`: when the session ended, if not now (a session imported from an earlier recording). */
   finishSession(
     id: number,
     status: Exclude<SessionStatus, 'running'>,
     reason: string | null = null,
+    endedAt = Date.now(),
   ): Session {
     this.getSession(id)
     this.db
       .prepare(
         `UPDATE sessions SET status = ?, status_reason = ?, ended_at = ?, owner_pid = NULL WHERE id = ?`,
       )
-      .run(status, reason, Date.now(), id)
+      .run(status, reason, endedAt, id)
     return this.getSession(id)
   }
 
-  updateMeta(id: number, patch: Partial<SessionMetaInput>): Session {
+  /** Writes exactly the fields the patch names; every other field keeps its value. */
+  updateMeta(id: number, patch: SessionPatch): Session {
     this.getSession(id)
-    const keys = (Object.keys(patch) as (keyof typeof metaColumns)[]).filter((k) => k in metaColumns)
+    const parsed = sessionPatch.parse(patch) as Record<string, unknown>
+    const keys = (Object.keys(parsed) as (keyof typeof metaColumns)[]).filter(
+      (k) => k in metaColumns && parsed[k] !== undefined,
+    )
     if (keys.length > 0) {
-      const parsed = sessionMeta.partial().parse(patch) as Record<string, unknown>
       const sets = keys.map((k) => `${metaColumns[k]} = @${k}`).join(', ')
       const values = Object.fromEntries(keys.map((k) => [k, columnValue(k, parsed[k])]))
       this.db.prepare(`UPDATE sessions SET ${sets} WHERE id = @id`).run({ ...values, id })
@@ -226,9 +259,14 @@ export class SessionStore {
     }))
   }
 
+  /**
+   * Deletes a session and its rows, leaving no trace: secure_delete zeroes the freed pages, and the
+   * checkpoint empties the WAL, which still holds the pages as they were written.
+   */
   deleteSession(id: number): void {
     this.getSession(id)
     this.db.prepare(`DELETE FROM sessions WHERE id = ?`).run(id)
+    this.db.pragma('wal_checkpoint(TRUNCATE)')
   }
 
   appendTelemetry(sessionId: number, records: readonly TelemetryRecord[]): void {
@@ -274,9 +312,11 @@ export class SessionStore {
   }
 
   appendLevelSeconds(sessionId: number, seconds: readonly LevelSecond[]): void {
-    const stmt = this.db.prepare(`INSERT INTO level_seconds (session_id, t, level) VALUES (?, ?, ?)`)
+    const stmt = this.db.prepare(
+      `INSERT INTO level_seconds (session_id, t, level, abs_max, abs_mean) VALUES (?, ?, ?, ?, ?)`,
+    )
     this.db.transaction(() => {
-      for (const s of seconds) stmt.run(sessionId, s.t, s.level)
+      for (const s of seconds) stmt.run(sessionId, s.t, s.level, s.absMax ?? null, s.absMean ?? null)
     })()
   }
 
@@ -333,9 +373,22 @@ export class SessionStore {
     const n = this.count('level_seconds', sessionId)
     const cached = this.secondsCache
     if (cached && cached.sessionId === sessionId && cached.rows.length === n) return cached.rows
-    const rows = this.db
-      .prepare(`SELECT t, level FROM level_seconds WHERE session_id = ? ORDER BY t`)
-      .all(sessionId) as LevelSecond[]
+    const rows = (
+      this.db
+        .prepare(
+          `SELECT t, level, abs_max AS absMax, abs_mean AS absMean FROM level_seconds WHERE session_id = ? ORDER BY t`,
+        )
+        .all(sessionId) as {
+        t: number
+        level: number | null
+        absMax: number | null
+        absMean: number | null
+      }[]
+    ).map(
+      // Seconds recorded before magnitudes were kept have none: they are left out, not null.
+      ({ t, level, absMax, absMean }): LevelSecond =>
+        absMax === null || absMean === null ? { t, level } : { t, level, absMax, absMean },
+    )
     this.secondsCache = { sessionId, rows }
     return rows
   }
