@@ -1,5 +1,6 @@
 // 100 MB TLS upload from a real node https client, without and with MuteScope's hooks (python backend,
-// all hook groups, default 1 MiB cap, captures stored in a session). Run: npm run bench:capture
+// all hook groups, default 1 MiB cap, captures stored in a session); then Chromium as a whole app: attach
+// time per process (BoringSSL found by pattern) and the hooks' cost on its uploads. Run: npm run bench:capture
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { agentSource } from '../src/core/capture/agent-source'
@@ -7,6 +8,7 @@ import { CaptureRun } from '../src/core/capture/capture-run'
 import { PythonBackend } from '../src/core/capture/python-backend'
 import { recordRun } from '../src/core/capture/record'
 import { SessionStore } from '../src/core/store/session-store'
+import { killBrowser, startBrowser } from '../test/capture/browser-lab'
 import { makeCert, startHttpsServer } from '../test/capture/tls-lab'
 import { tempDir } from '../test/support/helpers'
 
@@ -43,6 +45,70 @@ async function upload(url: string, ca: string, hook?: (p: ChildProcess) => Promi
   return Number(out.split('\n')[1])
 }
 
+/** A page that uploads `mb` MiB with fetch every 1.5 s and reports how long each took as /result?ms=. */
+const uploadPage = (mb: number) => `<!doctype html><script>
+const body = new Uint8Array(${mb} * 1024 * 1024).fill(120)
+setInterval(async () => {
+  const t0 = performance.now()
+  await fetch('/blob', { method: 'POST', body })
+  fetch('/result?ms=' + (performance.now() - t0).toFixed(1), { method: 'POST' })
+}, 1500)
+</script>`
+
+/**
+ * Chromium as a whole application: the time to attach to every process of its tree (the first locates
+ * BoringSSL by pattern, the others reuse its offsets), and the hook overhead on its uploads (the median of
+ * a few uploads before and after the attach).
+ */
+async function chromiumApp(backend: PythonBackend, server: Awaited<ReturnType<typeof startHttpsServer>>) {
+  const mb = 8
+  server.pages['/upload-page'] = uploadPage(mb)
+  const browser = startBrowser('chromium', `${server.url}/upload-page`)
+  const results = () =>
+    server.received.filter((r) => r.url.startsWith('/result')).map((r) => Number(r.url.split('=')[1]))
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+  const waitResults = async (n: number) => {
+    const deadline = Date.now() + 120_000
+    while (results().length < n) {
+      if (Date.now() > deadline) throw new Error('Chromium stopped uploading')
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  }
+  try {
+    await waitResults(6)
+    const unhooked = median(results().slice(1, 6))
+    const run = new CaptureRun(backend, agentSource(), {
+      host: null,
+      target: { pids: [browser.pid!] },
+      tree: true,
+    })
+    const attachedAt: number[] = []
+    run.on('hooks', () => attachedAt.push(performance.now()))
+    const t0 = performance.now()
+    await run.start()
+    const attachMs = performance.now() - t0
+    const hooks = new Set<string>()
+    run.on('capture', (c) => hooks.add(c.fn))
+    const from = results().length + 1
+    await waitResults(from + 5)
+    const hooked = median(results().slice(from, from + 5))
+    await run.stop()
+    return {
+      processes: run.stats.processes,
+      attachAllMs: Math.round(attachMs),
+      attachPerProcessMs: Math.round(attachMs / run.stats.processes),
+      firstProcessMs: Math.round(attachedAt[0] - t0),
+      uploadMb: mb,
+      uploadMsWithoutHooks: unhooked,
+      uploadMsWithHooks: hooked,
+      speedWithHooks: Number((unhooked / hooked).toFixed(2)),
+      capturedBy: [...hooks],
+    }
+  } finally {
+    killBrowser(browser)
+  }
+}
+
 async function main() {
   const cert = makeCert()
   const server = await startHttpsServer(cert)
@@ -64,11 +130,12 @@ async function main() {
   const end = await run!.done
   const plaintextOut = run!.stats.bytes
   const session = store.listSessions()[0]
+  const received = server.received.at(-1)?.body.length ?? 0
+  const chromium = await chromiumApp(backend, server)
   await backend.close()
   store.close()
   await server.close()
 
-  const received = server.received.at(-1)?.body.length ?? 0
   console.log(
     JSON.stringify(
       {
@@ -81,6 +148,7 @@ async function main() {
         capturedBytes: plaintextOut,
         storedCaptures: session.captureCount,
         session: { status: end.status, reason: end.reason },
+        chromium: chromium,
       },
       null,
       2,

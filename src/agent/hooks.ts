@@ -1,3 +1,4 @@
+import { nssSocket } from './nss'
 import type { HookGroup } from './protocol'
 import { config } from './state'
 import { bcryptPlaintext, secBufferPlaintext, type Plaintext } from './windows-buffers'
@@ -70,30 +71,6 @@ function tls(
   }
 }
 
-const identityNames = new Map<number, string>()
-
-/** The OS socket under an NSPR file descriptor whose layer stack includes NSS's SSL layer; null otherwise. */
-function nssSocket(module: Module, fd: NativePointer): number | null {
-  const ps = Process.pointerSize
-  // PRFileDesc { methods; secret; lower; higher; dtor; PRDescIdentity identity; }
-  for (
-    let layer = fd, depth = 0;
-    !layer.isNull() && depth < 8;
-    layer = layer.add(2 * ps).readPointer(), depth++
-  ) {
-    const identity = layer.add(5 * ps).readS32()
-    let name = identityNames.get(identity)
-    if (name === undefined) {
-      const address = module.findExportByName('PR_GetNameForIdentity')
-      const namePtr = address ? new NativeFunction(address, 'pointer', ['int'])(identity) : NULL
-      name = namePtr.isNull() ? '' : (namePtr.readCString() ?? '')
-      identityNames.set(identity, name)
-    }
-    if (name === 'SSL') return callInt(module, 'PR_FileDesc2NativeHandle', fd)
-  }
-  return null
-}
-
 function nss(fn: string, dir: 'out' | 'in'): PlainHook {
   return {
     fn,
@@ -114,6 +91,9 @@ export const plainHooks: PlainHook[] = [
   tls('SSL_write_ex', 'openssl', 'out', 'SSL_get_fd', true),
   tls('SSL_read', 'openssl', 'in', 'SSL_get_fd'),
   tls('SSL_read_ex', 'openssl', 'in', 'SSL_get_fd', true),
+  // BoringSSL linked into an app (Chromium, Electron): OpenSSL's signatures, found by resources/tls-patterns.
+  tls('SSL_write', 'boringssl', 'out', 'SSL_get_fd'),
+  tls('SSL_read', 'boringssl', 'in', 'SSL_get_fd'),
   tls('gnutls_record_send', 'gnutls', 'out', 'gnutls_transport_get_int'),
   tls('gnutls_record_recv', 'gnutls', 'in', 'gnutls_transport_get_int'),
   nss('PR_Write', 'out'),

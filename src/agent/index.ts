@@ -17,6 +17,7 @@ const rpcExports: AgentRpc = {
     config.cap = next.cap
     config.filter = { ...next.filter }
     config.patterns = next.patterns
+    config.located = next.located
     return installHooks()
   },
   inventory,

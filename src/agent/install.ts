@@ -1,8 +1,12 @@
-import { reportHookError } from './emit'
+import { keylogHook, keylogListener } from './boringssl'
+import { reportHookError, wanted, wantedBytes } from './emit'
 import { plainHooks, socketHooks, type Call, type PlainHook } from './hooks'
 import { deliver, endpointOf, enterTls, leaveTls, onSocketCall, watchSocketFor, type Endpoint } from './links'
+import { locate } from './locate'
 import type { HookedFunction } from './protocol'
+import { reachOf, unreachableRuntimes } from './reach'
 import { config } from './state'
+import { firstBuffer, noteOutgoing } from './unseen'
 
 interface PlainState {
   entered: boolean
@@ -35,7 +39,11 @@ function plainListener(hook: PlainHook, module: Module): InvocationListenerCallb
       try {
         const n = hook.leave(ret, call)
         if (n <= 0) return
-        const bytes = call.plain?.bytes ?? call.buf?.readByteArray(Math.min(n, config.cap)) ?? null
+        const kept = Math.min(n, config.cap)
+        // The content filter looks at the app's buffer first: what it drops is never copied.
+        const bytes = call.plain
+          ? wantedBytes(call.plain.bytes) && call.plain.bytes
+          : call.buf && wanted(call.buf, kept) && call.buf.readByteArray(kept)
         if (!bytes) return
         const meta = {
           type: 'capture' as const,
@@ -54,20 +62,28 @@ function plainListener(hook: PlainHook, module: Module): InvocationListenerCallb
   }
 }
 
+/** Where each socket call keeps its first outgoing buffer. */
+function outgoingBuffer(fn: string, args: InvocationArguments): [NativePointer, number] {
+  if (fn === 'writev') return firstBuffer(args[1], false)
+  if (fn === 'sendmsg') return firstBuffer(args[1].add(2 * Process.pointerSize).readPointer(), false)
+  if (fn === 'WSASend' || fn === 'WSASendTo') return firstBuffer(args[1], true)
+  return [args[1], args[2].toUInt32()]
+}
+
 function socketListener(fn: string, module: Module): InvocationListenerCallbacks {
   return {
     onEnter(args) {
       try {
-        onSocketCall(this.threadId, args[0].toInt32())
+        const fd = args[0].toInt32()
+        // Inside a hooked TLS call the records are that call's own: seen by definition.
+        if (onSocketCall(this.threadId, fd)) return
+        const [buf, len] = outgoingBuffer(fn, args)
+        noteOutgoing(fd, buf, len)
       } catch (err) {
         reportHookError(fn, module.name, err)
       }
     },
   }
-}
-
-function isInside(address: NativePointer, module: Module): boolean {
-  return address.compare(module.base) >= 0 && address.compare(module.base.add(module.size)) < 0
 }
 
 const hooked = new Map<string, HookedFunction>()
@@ -77,14 +93,20 @@ function attach(
   fn: string,
   module: Module,
   group: HookedFunction['group'],
-  make: () => InvocationListenerCallbacks,
+  make: (address: NativePointer) => InvocationListenerCallbacks | null,
 ) {
-  const address = module.findExportByName(fn)
-  // The lookup also finds what the module's dependencies export (dlsym semantics); those are hooked, and
-  // named, when their own module comes by.
-  if (!address || hooked.has(address.toString()) || !isInside(address, module)) return null
-  Interceptor.attach(address, make())
-  const h: HookedFunction = { fn, module: module.name, group, address: address.toString() }
+  const found = locate(fn, module, group)
+  if (!found || hooked.has(found.address.toString())) return null
+  const listener = make(found.address)
+  if (!listener) return null
+  Interceptor.attach(found.address, listener)
+  const h: HookedFunction = {
+    fn,
+    module: module.name,
+    group,
+    address: found.address.toString(),
+    how: found.how,
+  }
   hooked.set(h.address, h)
   return h
 }
@@ -106,10 +128,14 @@ function hookSockets(module: Module): HookedFunction[] {
 /** Hooks what the configured groups want in one module; returns what it hooked. */
 function hookModule(module: Module): HookedFunction[] {
   const added = hookSockets(module)
-  for (const hook of plainHooks) {
+  const wanted = [
+    ...plainHooks.map((hook) => ({ ...hook, make: () => plainListener(hook, module) })),
+    { ...keylogHook, modules: undefined, make: (a: NativePointer) => keylogListener(module, a) },
+  ]
+  for (const hook of wanted) {
     if (!config.hooks.includes(hook.group) || (hook.modules && !hook.modules.test(module.name))) continue
     try {
-      const h = attach(hook.fn, module, hook.group, () => plainListener(hook, module))
+      const h = attach(hook.fn, module, hook.group, hook.make)
       if (h) added.push(h)
     } catch (err) {
       reportHookError(hook.fn, module.name, err)
@@ -132,10 +158,16 @@ export function installHooks(): HookedFunction[] {
   observer = Process.attachModuleObserver({
     onAdded(module) {
       const added = hookModule(module)
-      if (!initial && added.length > 0) send({ type: 'hooks', hooks: added })
+      if (initial || added.length === 0) return
+      send({ type: 'hooks', hooks: added })
+      send({ type: 'libraries', libraries: reachOf(added) })
     },
   })
   initial = false
+  send({
+    type: 'libraries',
+    libraries: [...reachOf(inventory()), ...unreachableRuntimes(Process.enumerateModules())],
+  })
   return inventory()
 }
 

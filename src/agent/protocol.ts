@@ -32,6 +32,8 @@ export interface AgentConfig {
   filter: AgentFilter
   /** Locators for TLS libraries that are linked statically and stripped (resources/tls-patterns). */
   patterns: TlsPatternSet[]
+  /** What other processes of the same capture already located (by module file), so no one scans twice. */
+  located: LocatedMessage[]
 }
 
 export const defaultCap = 1024 * 1024
@@ -64,6 +66,13 @@ export interface CapturesMessage {
   type: 'captures'
   items: CaptureMessage[]
   lengths: number[]
+}
+
+/** Functions found by a pattern in a module file (path, size, pattern set): their offsets from its base. */
+export interface LocatedMessage {
+  type: 'located'
+  key: string
+  offsets: Record<string, number>
 }
 
 export interface HooksMessage {
@@ -118,6 +127,7 @@ export type AgentMessage =
   | HookErrorMessage
   | KeylogMessage
   | LibrariesMessage
+  | LocatedMessage
   | TlsUnseenMessage
 
 /** The agent's rpc exports. */

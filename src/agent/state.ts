@@ -5,4 +5,6 @@ export const config: AgentConfig = {
   hooks: [...hookGroups],
   cap: defaultCap,
   filter: { peer: null, contains: null },
+  patterns: [],
+  located: [],
 }

@@ -49,6 +49,8 @@ export interface Received {
 export async function startHttpsServer(
   cert: { cert: string; key: string },
   pages: Record<string, string> = {},
+  /** The address to listen on (e.g. one inside a network namespace the test made). */
+  host = '127.0.0.1',
 ) {
   const received: Received[] = []
   const waiters: (() => void)[] = []
@@ -70,12 +72,15 @@ export async function startHttpsServer(
       })
     },
   )
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  await new Promise<void>((r) => server.listen(0, host, r))
   const port = (server.address() as AddressInfo).port
   return {
+    server,
     port,
-    url: `https://127.0.0.1:${port}`,
+    url: `https://${host}:${port}`,
     received,
+    /** Pages served by path; more can be added while the server runs. */
+    pages,
     /** Resolves once `n` requests in all have arrived. */
     async waitFor(n: number, timeoutMs = 20_000): Promise<void> {
       const deadline = Date.now() + timeoutMs

@@ -40,6 +40,11 @@ const agentMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('hook-error'), fn: text(256), module: text(4096), message: text(4096) }),
   z.object({ type: z.literal('keylog'), line: text(1024) }),
   z.object({
+    type: z.literal('located'),
+    key: text(8192),
+    offsets: z.record(text(256), z.number().int().nonnegative()),
+  }),
+  z.object({
     type: z.literal('libraries'),
     libraries: z
       .array(

@@ -6,6 +6,7 @@ import type {
   HookGroup,
   HookedFunction,
   LibraryReport,
+  LocatedMessage,
 } from '../../agent/protocol'
 import { defaultCap, hookGroups } from '../../agent/protocol'
 import type { Capture, SessionStatus } from '../../shared/model'
@@ -121,6 +122,7 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
   private lastExit: CaptureEnd = { status: 'interrupted', reason: 'target exited' }
   private targetName = ''
   private readonly truncatedFns = new Set<string>()
+  private readonly located = new Map<string, LocatedMessage>()
   private readonly config: AgentConfig
   private readonly tree: boolean
   readonly stats = { captures: 0, bytes: 0, refused: 0, processes: 0, startedAt: Date.now() }
@@ -143,6 +145,7 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
         contains: opts.filter?.contains ? [...Buffer.from(opts.filter.contains, 'utf8')] : null,
       },
       patterns: loadTlsPatterns(),
+      located: [],
     }
     backend.onChild((host, child) => void this.onChild(host, child))
     backend.onRefused((why) => this.refuse(`bridge: ${why}`))
@@ -170,9 +173,11 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
     const chosen = selectProcesses(list, target, this.tree, exclude)
     this.targetName = 'name' in target ? target.name : (chosen[0]?.name ?? '')
     const errors: unknown[] = []
+    // Processes of one app share their binaries: the first one locates statically linked TLS code, the
+    // others reuse its offsets (see `located`) instead of scanning the same file again.
     const queue = [...chosen]
-    const worker = async () => {
-      for (let p = queue.shift(); p; p = queue.shift()) {
+    const worker = async (limit = Infinity) => {
+      for (let p = queue.shift(), n = 0; p; p = ++n < limit ? queue.shift() : undefined) {
         try {
           await this.open({ pid: p.pid }, p.name, p.ppid, p.path)
         } catch (err) {
@@ -182,7 +187,8 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
         }
       }
     }
-    await Promise.all(Array.from({ length: Math.min(attachConcurrency, chosen.length) }, worker))
+    await worker(1)
+    await Promise.all(Array.from({ length: Math.min(attachConcurrency, queue.length) }, () => worker()))
     if (this.procs.size === 0 && errors.length > 0) throw errors[0]
   }
 
@@ -208,7 +214,9 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
       this.stats.processes++
       // Announced before the hooks go in, so that whoever records the run is ready for the first capture.
       this.emit('attach', info)
-      this.emit('hooks', await s.call<HookedFunction[]>('configure', this.config), s.pid)
+      // What earlier processes located travels along: the next process of the app hooks without scanning.
+      const config: AgentConfig = { ...this.config, located: [...this.located.values()] }
+      this.emit('hooks', await s.call<HookedFunction[]>('configure', config), s.pid)
       await s.resume()
     } catch (err) {
       this.procs.delete(s.pid)
@@ -269,6 +277,7 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
     else if (m.type === 'hook-error')
       this.emit('warning', `hook ${m.fn} in ${m.module} (pid ${pid}) failed: ${printable(m.message)}`)
     else if (m.type === 'keylog') this.emit('keylog', m.line, pid)
+    else if (m.type === 'located') this.located.set(m.key, m)
     else if (m.type === 'libraries') this.emit('libraries', m.libraries, pid)
     else if (m.type === 'tls-unseen') {
       const { type: _type, ...rest } = m

@@ -2,6 +2,7 @@ import { platform, release } from 'node:os'
 import type { Session, SessionMetaInput } from '../../shared/model'
 import type { SessionStore } from '../store/session-store'
 import type { TelemetryDecoder } from '../telemetry'
+import type { Redactor } from './redact'
 import { SessionWriter } from '../store/session-writer'
 import type { CaptureRun } from './capture-run'
 
@@ -9,7 +10,8 @@ import type { CaptureRun } from './capture-run'
  * Stores a run in a new session as it goes: the session is created on the first attach (a failed attach
  * leaves nothing behind), captures and events are written in batches, and the end's status and reason close
  * it after a final flush, so nothing captured before an exit or crash is lost. With a decoder, the captures
- * also feed it and its telemetry records are stored alongside.
+ * also feed it and its telemetry records are stored alongside. With a redactor, captures are stored (and
+ * decoded) with their secrets masked.
  */
 export function recordRun(
   run: CaptureRun,
@@ -17,6 +19,7 @@ export function recordRun(
   meta: SessionMetaInput = {},
   onSession: (s: Session) => void = () => undefined,
   decoder: TelemetryDecoder | null = null,
+  redact: Redactor | null = null,
 ): void {
   let writer: SessionWriter | null = null
   let closed = false
@@ -40,9 +43,10 @@ export function recordRun(
   run.on('libraries', (libraries, pid) => live()?.addEvent('libraries', { pid, libraries }))
   run.on('unseen', (u) => live()?.addEvent('tls-unseen', u))
   run.on('log', (text, pid) => live()?.addEvent('agent-log', { pid, text }))
-  run.on('capture', (c) => {
+  run.on('capture', (captured) => {
     const w = live()
     if (!w) return
+    const c = redact ? { ...captured, data: redact(captured.data) } : captured
     w.addCapture(c)
     decoder?.push(c)
   })
