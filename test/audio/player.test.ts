@@ -147,6 +147,21 @@ describe('Player (real PulseAudio)', () => {
     for (const w of r.windows) expect(w.leq).toBeCloseTo(-9.03, 1)
   })
 
+  it('a stop while the output wakes up leaves no decoder running', async () => {
+    // A long episode: its decoder fills the pipe and waits, as a real episode's does.
+    const episode = join(__dirname, '../../resources/demo/demo-episode.opus')
+    const player = new Player({ episodes: [episode], device: SINK, loop: true })
+    await player.start()
+    await player.stop()
+    const decoders = () =>
+      execFileSync('ps', ['-o', 'comm=', '--ppid', String(process.pid)], { encoding: 'utf8' }).includes(
+        'ffmpeg',
+      )
+    // ffmpeg ends a moment after it is told to; one left running would block on its full pipe for good.
+    for (let i = 0; i < 100 && decoders(); i++) await new Promise((r) => setTimeout(r, 50))
+    expect(decoders()).toBe(false)
+  })
+
   it('rejects a bad episode before anything plays', async () => {
     const player = new Player({ episodes: [loud, path('missing.mp3')], device: SINK })
     await expect(player.start()).rejects.toThrow(UserError)

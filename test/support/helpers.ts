@@ -31,9 +31,9 @@ export function runCli(
   return { status: r.status, stdout: r.stdout, stderr: r.stderr }
 }
 
-/** Starts `mutescope serve` and resolves with its URL once it prints it. */
-export function startServe(dataDir: string, env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, [cliPath, 'serve', '--port', '0'], {
+/** Starts `mutescope serve` (with `args`, e.g. --host) and resolves with its URL once it prints it. */
+export function startServe(dataDir: string, env: NodeJS.ProcessEnv = {}, args: string[] = []) {
+  const child = spawn(process.execPath, [cliPath, 'serve', '--port', '0', ...args], {
     env: { ...process.env, MUTESCOPE_DATA_DIR: dataDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -58,4 +58,41 @@ export function startServe(dataDir: string, env: NodeJS.ProcessEnv = {}) {
         child.kill('SIGTERM')
       }),
   }
+}
+
+/** `mutescope run` in the background; resolves `seen(re)` once its log (stderr with --json) matches. */
+export function startRun(dataDir: string, args: string[]) {
+  const child = spawn(process.execPath, [cliPath, 'run', ...args, '--json'], {
+    env: { ...process.env, MUTESCOPE_DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()))
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  const seen = (re: RegExp) =>
+    new Promise<RegExpExecArray>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${re} within 40 s: ${stderr}`)), 40_000)
+      const check = () => {
+        const m = re.exec(stderr)
+        if (m) {
+          clearTimeout(timer)
+          child.stderr!.off('data', check)
+          resolve(m)
+        }
+      }
+      child.stderr!.on('data', check)
+      void exited.then(() => reject(new Error(`run ended before ${re}: ${stderr}`)))
+      check()
+    })
+  const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
+  const end = async () => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 40_000)
+    const code = await closed
+    clearTimeout(timer)
+    if (!stdout.trim()) throw new Error(`run ended with ${code} and no result: ${stderr.slice(-2000)}`)
+    return { code, stderr, last: JSON.parse(stdout.trim().split('\n').pop()!) }
+  }
+  return { child, seen, end }
 }

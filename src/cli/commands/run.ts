@@ -3,6 +3,7 @@ import { EventHub } from '../../core/api/event-hub'
 import { UserError } from '../../core/errors'
 import { realParts } from '../../core/experiment/real-parts'
 import { ExperimentRunner } from '../../core/experiment/runner'
+import { dataDir } from '../../core/paths'
 import { SessionStore } from '../../core/store/session-store'
 import { experimentPlan, type ExperimentTarget } from '../../shared/contract/experiment'
 import { action, finiteNumber, printJsonLine } from '../action'
@@ -84,9 +85,10 @@ export function registerRun(program: Command): void {
         if (!parsed.success) {
           throw new UserError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '))
         }
-        const store = SessionStore.open()
+        const dir = dataDir()
+        const store = SessionStore.open({ dir })
         const events = new EventHub()
-        const runner = new ExperimentRunner(store, events, realParts())
+        const runner = new ExperimentRunner(store, events, realParts(dir))
         const log = opts.json ? process.stderr : process.stdout
         events.subscribe((name, payload) => {
           if (name !== 'experimentEvent') return
@@ -117,6 +119,11 @@ export function registerRun(program: Command): void {
         process.once('SIGTERM', interrupt)
         let startError: unknown = null
         await runner.start(parsed.data).catch((err: unknown) => (startError = err))
+        // Refused before any session existed (a bad profile): nothing to report but the error.
+        if (startError && !runner.current().finished) {
+          store.close()
+          throw startError
+        }
         await finished
         const end = runner.current().finished!
         printJsonLine({

@@ -2,8 +2,10 @@ import type { ExperimentEvent, ExperimentPlan, ExperimentState } from '../../sha
 import type { LevelSecond, LevelWindow, SessionStatus, TelemetryRecord } from '../../shared/model'
 import type { EventHub } from '../api/event-hub'
 import { probeAudio } from '../audio/decode'
-import type { FridaBackend, Target } from '../capture/backend'
+import type { Target } from '../capture/backend'
 import { CaptureRun, type CaptureEnd } from '../capture/capture-run'
+import { EgressRun } from '../egress/egress-run'
+import { storeDataDir } from '../egress/egress-store'
 import { parseSpawnCommand } from '../capture/spawn-argv'
 import { errorMessage, UserError } from '../errors'
 import type { SessionStore } from '../store/session-store'
@@ -11,9 +13,11 @@ import { SessionWriter } from '../store/session-writer'
 import { loadProfile, TelemetryDecoder } from '../telemetry'
 import type { Player } from '../playback/player'
 import type { RefvcaProcess } from '../refvca/process'
+import { Lifecycle, RunEnded, type Phase, type Run } from './lifecycle'
 import type { ExperimentParts } from './parts'
 
 type Outcome = { status: Exclude<SessionStatus, 'running'>; reason: string }
+type ExperimentRun = Run<Outcome>
 
 /** Decoder complaints past this many per run are counted, not logged one by one. */
 const maxLoggedProblems = 20
@@ -62,18 +66,19 @@ function targetLabel(plan: ExperimentPlan): string {
  * target listens to, captures the target's outgoing plaintext, decodes telemetry from it, and writes every
  * capture, record, level window and event to the store as it arrives while streaming them to the UI. It
  * stops on request, at the planned duration, when the playlist ends, or when the target goes away, and
- * always closes the session with a status and a reason.
+ * always closes the session with a status and a reason. Its phases and what each run holds are kept by a
+ * Lifecycle (lifecycle.ts): an end in any phase, even while starting, tears the run down exactly once.
  */
 export class ExperimentRunner {
   private state: ExperimentState = idleState()
+  private readonly life = new Lifecycle<Outcome>({
+    onPhase: (phase) => this.onPhase(phase),
+    onReleaseError: (what, err) => this.log('warning', `while stopping ${what}: ${errorMessage(err)}`),
+  })
   private writer: SessionWriter | null = null
   private player: Player | null = null
-  private capture: CaptureRun | null = null
-  private backend: FridaBackend | null = null
   private decoder: TelemetryDecoder | null = null
-  private reference: RefvcaProcess | null = null
-  private timers: NodeJS.Timeout[] = []
-  private stopping: Promise<ExperimentState> | null = null
+  private finished: ExperimentState['finished'] = null
   private problems = 0
   private stateTimer: NodeJS.Timeout | null = null
 
@@ -87,66 +92,85 @@ export class ExperimentRunner {
     return this.state
   }
 
-  /** Resolves once the run is under way; a failure to start ends its session "failed" and rejects. */
+  /**
+   * Resolves once the run is under way, or with the idle state when a stop came while it was starting.
+   * Rejects when it failed or its target went away before it was under way; its session then ends with
+   * that status and reason.
+   */
   async start(plan: ExperimentPlan): Promise<ExperimentState> {
-    if (this.state.phase !== 'idle') {
-      throw new UserError('an experiment is already running; stop it before starting another', 'busy')
-    }
     const profile = loadProfile(plan.profile)
     const intervalS = plan.intervalS ?? profile.data.intervalS ?? 60
-    const session = this.store.createSession({
-      ...plan.meta,
-      name: plan.meta.name || `${targetLabel(plan)} · ${new Date().toLocaleString()}`,
-      targetApp: plan.meta.targetApp || (plan.target.kind === 'refvca' ? 'refvca (reference model)' : ''),
-      os: plan.meta.os || (plan.host ? '' : `${process.platform}`),
-      episodes: plan.episodes,
-      profile: plan.profile,
-      intervalS,
-    })
-    this.events.emit('sessionsChanged', { id: session.id, change: 'created' })
-    this.writer = new SessionWriter(this.store, session.id)
-    this.problems = 0
-    this.state = {
-      ...idleState(),
-      phase: 'starting',
-      sessionId: session.id,
-      startedAt: session.startedAt,
-      plan,
-    }
-    this.publishState()
+    const run = this.life.begin()
     try {
-      for (const episode of plan.episodes) await probeAudio(episode)
-      const output = await this.parts.prepareOutput(plan.outputDevice)
-      this.log('info', `playing into ${output.device}`)
-      if (plan.target.kind === 'refvca') {
-        this.reference = await this.parts.startReference({ source: output.micSource, intervalS })
-        this.log('info', `started refvca (pid ${this.reference.pid}), ${intervalS} s telemetry interval`)
-      }
-      await this.startDecoder(profile)
-      await this.startCapture(plan)
-      await this.startPlayer(plan, output.device, intervalS)
-      if (plan.durationS !== null)
-        this.after(plan.durationS, () => this.finishWith({ status: 'completed', reason: 'duration reached' }))
-      this.state = { ...this.state, phase: 'running' }
+      const session = this.store.createSession({
+        ...plan.meta,
+        name: plan.meta.name || `${targetLabel(plan)} · ${new Date().toLocaleString()}`,
+        targetApp: plan.meta.targetApp || (plan.target.kind === 'refvca' ? 'refvca (reference model)' : ''),
+        os: plan.meta.os || (plan.host ? '' : `${process.platform}`),
+        episodes: plan.episodes,
+        profile: plan.profile,
+        intervalS,
+      })
+      this.writer = new SessionWriter(this.store, session.id)
+      this.life.own(run, 'the session', (outcome) => this.closeSession(session.id, outcome))
+      this.events.emit('sessionsChanged', { id: session.id, change: 'created' })
+      this.problems = 0
+      this.state = { ...this.state, sessionId: session.id, startedAt: session.startedAt, plan }
       this.publishState()
+      for (const episode of plan.episodes) {
+        await probeAudio(episode)
+        this.life.check(run)
+      }
+      const output = await this.life.acquire(
+        run,
+        'the playback device',
+        this.parts.prepareOutput({
+          device: plan.outputDevice,
+          reference: plan.target.kind === 'refvca',
+          owner: { sessionId: session.id, session: session.name },
+        }),
+        (o) => o.release(),
+      )
+      this.log('info', `playing into ${output.device}`)
+      let reference: RefvcaProcess | null = null
+      if (plan.target.kind === 'refvca') {
+        reference = await this.life.acquire(
+          run,
+          'refvca',
+          this.parts.startReference({ source: output.micSource, intervalS, mode: plan.refvca?.mode }),
+          (r) => r.stop(),
+        )
+        this.log('info', `started refvca (pid ${reference.pid}), ${intervalS} s telemetry interval`)
+      }
+      this.startDecoder(run, profile)
+      await this.startCapture(run, plan, reference)
+      await this.startPlayer(run, plan, output.device, intervalS)
+      if (plan.durationS !== null)
+        this.after(run, plan.durationS, { status: 'completed', reason: 'duration reached' })
+      this.life.started(run)
       return this.state
     } catch (err) {
-      this.log('error', errorMessage(err))
-      await this.stop({ status: 'failed', reason: errorMessage(err) })
+      const ended = err instanceof RunEnded
+      // A step that fails after the run was ended fails because of that end, which is already reported.
+      if (!ended && run.outcome === null) this.log('error', errorMessage(err))
+      const outcome = await this.life.abort(run, { status: 'failed', reason: errorMessage(err) })
+      // Stopped by the user while starting: not a failure, whatever the step in progress ran into.
+      if (outcome.status === 'completed') return this.state
+      if (ended) throw new UserError(`the experiment ended while starting: ${outcome.reason}`, 'run_ended')
       throw err
     }
   }
 
-  /** Stops the run and closes its session; concurrent calls share one stop. */
-  stop(outcome: Outcome = { status: 'completed', reason: 'stopped by the user' }): Promise<ExperimentState> {
-    if (this.state.phase === 'idle') return Promise.resolve(this.state)
-    this.stopping ??= this.teardown(outcome).finally(() => (this.stopping = null))
-    return this.stopping
+  /** Stops the run (also one that is still starting) and closes its session; concurrent calls share one stop. */
+  async stop(
+    outcome: Outcome = { status: 'completed', reason: 'stopped by the user' },
+  ): Promise<ExperimentState> {
+    await this.life.end(this.life.current, outcome)
+    return this.state
   }
 
   pause(paused: boolean): ExperimentState {
-    if (this.state.phase !== 'running' || !this.player)
-      throw new UserError('no experiment is playing', 'idle')
+    if (this.life.phase !== 'running' || !this.player) throw new UserError('no experiment is playing', 'idle')
     if (paused) this.player.pause()
     else this.player.resume()
     this.writer?.addEvent(paused ? 'playback-pause' : 'playback-resume')
@@ -155,11 +179,7 @@ export class ExperimentRunner {
     return this.state
   }
 
-  private finishWith(outcome: Outcome): void {
-    void this.stop(outcome)
-  }
-
-  private async startDecoder(profile: ReturnType<typeof loadProfile>): Promise<void> {
+  private startDecoder(run: ExperimentRun, profile: ReturnType<typeof loadProfile>): void {
     const decoder = new TelemetryDecoder(profile)
     decoder.on('record', (r: TelemetryRecord) => {
       this.writer?.addTelemetry(r)
@@ -168,6 +188,7 @@ export class ExperimentRunner {
       this.publishStateSoon()
     })
     decoder.on('problem', (p) => {
+      if (p.note) return this.log('info', `decoder: ${p.message}`)
       this.problems++
       if (this.problems <= maxLoggedProblems)
         this.log('warning', `decoder skipped malformed data: ${p.message}`)
@@ -175,22 +196,44 @@ export class ExperimentRunner {
         this.log('warning', 'further decoder problems are not logged')
     })
     this.decoder = decoder
+    this.life.own(run, 'the decoder', () => {
+      decoder.end()
+      this.decoder = null
+    })
   }
 
-  private async startCapture(plan: ExperimentPlan): Promise<void> {
-    const backend = await this.parts.openBackend(plan.backend)
-    this.backend = backend
+  private async startCapture(run: ExperimentRun, plan: ExperimentPlan, reference: RefvcaProcess | null) {
+    const backend = await this.life.acquire(run, 'Frida', this.parts.openBackend(plan.backend), (b) =>
+      b.close(),
+    )
     this.log('info', `Frida ${backend.version} via the ${backend.kind} backend`)
-    const run = new CaptureRun(backend, this.parts.agentSource(), {
+    // Released after the capture stops, before the session closes: the captures are flushed for its proof.
+    const egress = plan.egress
+      ? await this.life.acquire(
+          run,
+          'the egress recording',
+          EgressRun.start(storeDataDir(this.store), plan.host),
+          (e) => {
+            this.writer?.flush()
+            return e.finish().then((m) => this.log('info', m))
+          },
+        )
+      : null
+    if (egress?.unavailable)
+      this.log('warning', `no egress proof, the run goes on without it: ${egress.unavailable}`)
+    if (egress) egress.bind(this.store, this.state.sessionId!)
+    const target = captureTarget(plan, reference)
+    const capture = new CaptureRun(backend, this.parts.agentSource(), {
       host: plan.host,
-      target: captureTarget(plan, this.reference),
+      target: egress ? egress.target(target) : target,
     })
-    run.on('attach', (a) => {
+    egress?.follow(capture)
+    capture.on('attach', (a) => {
       this.writer?.addEvent('attach', { ...a, host: plan.host })
       this.state = { ...this.state, targetPid: a.pid }
       this.log('info', `attached to ${a.name || 'the target'} (pid ${a.pid})`)
     })
-    run.on('hooks', (hooks) => {
+    capture.on('hooks', (hooks) => {
       this.writer?.addEvent('hooks', hooks)
       const known = new Set(this.state.hooks.map((h) => `${h.module}!${h.fn}`))
       const added = hooks
@@ -199,7 +242,7 @@ export class ExperimentRunner {
       this.state = { ...this.state, hooks: [...this.state.hooks, ...added] }
       this.publishStateSoon()
     })
-    run.on('capture', (c) => {
+    capture.on('capture', (c) => {
       this.writer?.addCapture(c)
       this.decoder?.push(c)
       this.state = {
@@ -209,16 +252,14 @@ export class ExperimentRunner {
       }
       this.publishStateSoon()
     })
-    run.on('detach', (d) => this.writer?.addEvent('detach', d))
-    run.on('warning', (w) => this.log('warning', w))
-    run.on('end', (e: CaptureEnd) => {
-      if (this.state.phase !== 'stopping') this.finishWith({ status: e.status, reason: e.reason })
-    })
-    this.capture = run
-    await run.start()
+    capture.on('detach', (d) => this.writer?.addEvent('detach', d))
+    capture.on('warning', (w) => this.log('warning', w))
+    // The target's exit or the backend's death, in whatever phase the run is: the first end decides.
+    capture.on('end', (e: CaptureEnd) => void this.life.end(run, { status: e.status, reason: e.reason }))
+    await this.life.acquire(run, 'the capture', capture.start(), () => capture.stop())
   }
 
-  private async startPlayer(plan: ExperimentPlan, device: string, intervalS: number): Promise<void> {
+  private async startPlayer(run: ExperimentRun, plan: ExperimentPlan, device: string, intervalS: number) {
     const player = this.parts.createPlayer({
       episodes: plan.episodes,
       device,
@@ -242,50 +283,35 @@ export class ExperimentRunner {
     player.on('end', () => {
       this.writer?.addEvent('playback-stop', { reason: 'playlist finished' })
       this.log('info', 'playlist finished; waiting for the last interval’s telemetry')
-      this.after(intervalS + tailGraceS, () =>
-        this.finishWith({ status: 'completed', reason: 'playlist finished' }),
-      )
+      this.after(run, intervalS + tailGraceS, { status: 'completed', reason: 'playlist finished' })
     })
     player.on('error', (err) => {
       this.log('error', `playback failed: ${err.message}`)
-      this.finishWith({ status: 'failed', reason: `playback failed: ${err.message}` })
+      void this.life.end(run, { status: 'failed', reason: `playback failed: ${err.message}` })
     })
-    this.player = player
-    await player.start()
-    this.writer?.addEvent('playback-start', { episodes: plan.episodes, device })
+    const started = player.start().then(() => {
+      this.player = player
+      this.writer?.addEvent('playback-start', { episodes: plan.episodes, device })
+    })
+    await this.life.acquire(run, 'playback', started, async (_, outcome) => {
+      this.player = null
+      await player.stop()
+      this.writer?.addEvent('playback-stop', { reason: outcome.reason })
+    })
   }
 
-  private async teardown(outcome: Outcome): Promise<ExperimentState> {
-    this.state = { ...this.state, phase: 'stopping' }
-    this.publishState()
-    for (const t of this.timers) clearTimeout(t)
-    this.timers = []
-    const quietly = async (what: string, fn: () => Promise<unknown> | unknown) => {
-      try {
-        await fn()
-      } catch (err) {
-        this.log('warning', `while stopping ${what}: ${errorMessage(err)}`)
-      }
-    }
-    await quietly('playback', async () => {
-      if (this.player) {
-        await this.player.stop()
-        this.writer?.addEvent('playback-stop', { reason: outcome.reason })
-      }
-    })
-    await quietly('the capture', () => this.capture?.stop())
-    await quietly('Frida', () => this.backend?.close())
-    await quietly('the decoder', () => this.decoder?.end())
-    await quietly('refvca', () => this.reference?.stop())
-    const sessionId = this.state.sessionId!
+  /** Ends the run with `outcome` after `seconds`, unless it ends first. */
+  private after(run: ExperimentRun, seconds: number, outcome: Outcome): void {
+    if (run.outcome) return
+    const timer = setTimeout(() => void this.life.end(run, outcome), seconds * 1000)
+    this.life.own(run, 'a timer', () => clearTimeout(timer))
+  }
+
+  /** The session is the first thing a run owns, so it is released last, once nothing else can write to it. */
+  private closeSession(sessionId: number, outcome: Outcome): void {
+    this.finished = { sessionId, status: outcome.status, reason: outcome.reason }
     if (outcome.status !== 'completed') this.writer?.addEvent('error', { reason: outcome.reason })
     this.writer?.flush()
-    // From here nothing may write to the session: it is closed.
-    this.player = null
-    this.capture = null
-    this.backend = null
-    this.decoder = null
-    this.reference = null
     this.writer = null
     this.store.finishSession(sessionId, outcome.status, outcome.reason)
     this.events.emit('sessionsChanged', { id: sessionId, change: 'updated' })
@@ -293,19 +319,22 @@ export class ExperimentRunner {
       outcome.status === 'completed' ? 'info' : 'error',
       `session ${sessionId} ${outcome.status}: ${outcome.reason}`,
     )
-    if (this.stateTimer) clearTimeout(this.stateTimer)
-    this.stateTimer = null
-    this.state = {
-      ...idleState(),
-      lastError: outcome.status === 'completed' ? null : outcome.reason,
-      finished: { sessionId, status: outcome.status, reason: outcome.reason },
-    }
-    this.publishState()
-    return this.state
   }
 
-  private after(seconds: number, fn: () => void): void {
-    this.timers.push(setTimeout(fn, seconds * 1000))
+  private onPhase(phase: Phase): void {
+    if (phase === 'starting') this.finished = null
+    const finished = this.finished
+    this.state =
+      phase === 'idle'
+        ? {
+            ...idleState(),
+            lastError: finished?.status === 'completed' ? null : (finished?.reason ?? null),
+            finished,
+          }
+        : phase === 'starting'
+          ? { ...idleState(), phase }
+          : { ...this.state, phase }
+    this.publishState()
   }
 
   private log(level: 'info' | 'warning' | 'error', message: string): void {

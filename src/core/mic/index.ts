@@ -36,20 +36,23 @@ let exitHook = false
 
 /**
  * Removes the microphone when the process ends: at 'exit', and on SIGINT/SIGTERM when nothing else handles
- * them (Node's default is to die without an 'exit' event). Where the program has its own handler (the play
- * command stops playback first), that handler ends the process normally and the 'exit' hook does the work.
+ * them (Node's default is to die without an 'exit' event). Where the program has its own handler (`run` and
+ * `play` stop first), that handler ends the process normally and the 'exit' hook does the work. The signal
+ * hook goes first among the listeners: a `once` handler after it would already be gone when it counts them.
  */
 function removeAtExit(): void {
   if (exitHook) return
   exitHook = true
   process.once('exit', pulseTeardownSync)
   const onSignal = (signal: NodeJS.Signals) => {
-    if (process.listenerCount(signal) > 0) return
+    if (process.listenerCount(signal) > 1) return
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
     pulseTeardownSync()
     process.kill(process.pid, signal)
   }
-  process.once('SIGINT', onSignal)
-  process.once('SIGTERM', onSignal)
+  process.prependListener('SIGINT', onSignal)
+  process.prependListener('SIGTERM', onSignal)
 }
 
 /**

@@ -31,14 +31,20 @@ function names(listing: string): string[] {
     .filter((n): n is string => Boolean(n))
 }
 
+/** Ids of the loaded modules of kind `mod` whose arguments include `arg`, in load order. */
+function modulesWith(listing: string, mod: string, arg: string): number[] {
+  return listing
+    .split('\n')
+    .map((l) => l.split('\t'))
+    .filter((r) => r[1] === mod && ` ${r[2] ?? ''} `.includes(` ${arg} `))
+    .map((r) => Number(r[0]))
+}
+
 /** Module ids whose arguments create our sink or source, remap source first (it depends on the sink). */
 export function ownedModules(listing: string): number[] {
-  const rows = listing.split('\n').map((l) => l.split('\t'))
-  const find = (mod: string, arg: string) =>
-    rows.filter((r) => r[1] === mod && (r[2] ?? '').includes(arg)).map((r) => Number(r[0]))
   return [
-    ...find('module-remap-source', `source_name=${SOURCE}`),
-    ...find('module-null-sink', `sink_name=${SINK}`),
+    ...modulesWith(listing, 'module-remap-source', `source_name=${SOURCE}`),
+    ...modulesWith(listing, 'module-null-sink', `sink_name=${SINK}`),
   ]
 }
 
@@ -74,7 +80,8 @@ export async function pulseStatus(): Promise<MicStatus> {
   }
 }
 
-async function loadModule(...args: string[]): Promise<void> {
+/** Loads a module; returns its id. */
+async function loadModule(...args: string[]): Promise<number> {
   const r = await pactl('load-module', ...args)
   if (r.code !== 0) {
     throw new UserError(
@@ -82,37 +89,99 @@ async function loadModule(...args: string[]): Promise<void> {
       'mic_failed',
     )
   }
+  return Number(r.stdout.trim())
+}
+
+/**
+ * Loads a module that creates the device named by `nameArg`, unless it exists. Two setups at once (two
+ * windows, `mic setup` beside a run) may both find it missing; PulseAudio then names the later device
+ * "<name>.2", so the setup whose module is not the oldest with that name unloads its own again. Returns
+ * true when this call's device is the one that stays.
+ */
+async function loadOnce(kind: 'sinks' | 'sources', name: string, ...args: string[]): Promise<boolean> {
+  if (names((await pactl('list', 'short', kind)).stdout).includes(name)) return false
+  const id = await loadModule(...args)
+  const mine = modulesWith((await pactl('list', 'short', 'modules')).stdout, args[0], args[1])
+  if (mine.length > 0 && Math.min(...mine) === id) return true
+  await pactl('unload-module', String(id))
+  return false
+}
+
+/** Float mono at 48 kHz: episodes reach the meeting app without a 16-bit or stereo detour. */
+const SINK_FORMAT = ['format=float32le', 'rate=48000', 'channels=1']
+
+/** pactl's module arguments take a quoted value only whole, and proplist values only in double quotes. */
+const description = (kind: 'sink' | 'source', text: string) =>
+  `${kind}_properties='device.description="${text}"'`
+
+async function requireServer(): Promise<void> {
+  if ((await pactl('info')).code !== 0)
+    throw new UserError(`no PulseAudio/PipeWire server answers: ${START_SERVER}`, 'no_sound_server')
 }
 
 /** Creates whatever part of the virtual microphone is missing; returns true when it created anything. */
 export async function pulseSetup(): Promise<boolean> {
-  const info = await pactl('info')
-  if (info.code !== 0)
-    throw new UserError(`no PulseAudio/PipeWire server answers: ${START_SERVER}`, 'no_sound_server')
-  let created = false
-  if (!names((await pactl('list', 'short', 'sinks')).stdout).includes(SINK)) {
-    await loadModule(
-      'module-null-sink',
-      `sink_name=${SINK}`,
-      // Float mono at 48 kHz: episodes reach the meeting app without a 16-bit or stereo detour.
-      'format=float32le',
-      'rate=48000',
-      'channels=1',
-      // pactl's module arguments take a quoted value only whole, and proplist values only in double quotes.
-      `sink_properties='device.description="${SINK_DESCRIPTION}"'`,
-    )
-    created = true
+  await requireServer()
+  const sink = await loadOnce(
+    'sinks',
+    SINK,
+    'module-null-sink',
+    `sink_name=${SINK}`,
+    ...SINK_FORMAT,
+    description('sink', SINK_DESCRIPTION),
+  )
+  const source = await loadOnce(
+    'sources',
+    SOURCE,
+    'module-remap-source',
+    `source_name=${SOURCE}`,
+    `master=${SINK}.monitor`,
+    description('source', SOURCE_DESCRIPTION),
+  )
+  return sink || source
+}
+
+/** Sinks made for single runs are named mutescope_run_<pid>_<n>_s<session>. */
+const RUN_SINK = /(?:^| )sink_name=mutescope_run_(\d+)_/
+let runMics = 0
+
+/** Removes run microphones whose process is gone (killed before it could remove them). */
+async function removeOrphanRunMics(): Promise<void> {
+  const rows = (await pactl('list', 'short', 'modules')).stdout.split('\n').map((l) => l.split('\t'))
+  for (const [id, mod, args] of rows) {
+    const pid = Number(RUN_SINK.exec(args ?? '')?.[1])
+    if (mod !== 'module-null-sink' || !pid) continue
+    try {
+      process.kill(pid, 0)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') await pactl('unload-module', id)
+    }
   }
-  if (!names((await pactl('list', 'short', 'sources')).stdout).includes(SOURCE)) {
-    await loadModule(
-      'module-remap-source',
-      `master=${SINK}.monitor`,
-      `source_name=${SOURCE}`,
-      `source_properties='device.description="${SOURCE_DESCRIPTION}"'`,
-    )
-    created = true
+}
+
+/**
+ * A microphone for one run alone: a null sink named after the process and the session, whose monitor
+ * refvca listens to. Runs side by side each hear only their own episodes.
+ */
+export async function pulseRunMic(
+  sessionId: number,
+): Promise<{ sink: string; source: string; remove(): Promise<void> }> {
+  await requireServer()
+  await removeOrphanRunMics()
+  const sink = `mutescope_run_${process.pid}_${++runMics}_s${sessionId}`
+  const id = await loadModule(
+    'module-null-sink',
+    `sink_name=${sink}`,
+    ...SINK_FORMAT,
+    description('sink', `MuteScope run (session ${sessionId})`),
+  )
+  return {
+    sink,
+    source: `${sink}.monitor`,
+    remove: async () => {
+      await pactl('unload-module', String(id))
+    },
   }
-  return created
 }
 
 /** Unloads our modules; returns how many were removed (0 when there was nothing to remove). */

@@ -242,6 +242,8 @@ export class Player extends EventEmitter<PlayerEvents> {
       if (!this.stopRequested && !failure) this.emit('start', { t: this.sampleTime(0) })
       const count = this.opts.episodes.length
       let next: Opened | null = this.open(0, chunk)
+      // Listed at once: a stop before the loop's first turn (while the output woke up) must close it too.
+      opened.push(next)
       while (next && !this.stopRequested && !failure) {
         const current: Opened = next
         const { index } = current
@@ -383,7 +385,7 @@ export class Player extends EventEmitter<PlayerEvents> {
   }
 
   private toSecond(s: MeterSecond): LevelSecond {
-    return { t: this.sampleTime(s.start), level: s.level }
+    return { t: this.sampleTime(s.start), level: s.level, absMax: s.absMax, absMean: s.absMean }
   }
 
   private report(patch: Partial<PlaybackProgress>): void {
