@@ -1,11 +1,12 @@
 import type { Command } from 'commander'
-import { closeSync, createWriteStream, openSync } from 'node:fs'
+import { createWriteStream, fchmodSync, openSync } from 'node:fs'
 import { hookGroups, type HookGroup } from '../../agent/protocol'
 import type { BackendChoice, Target } from '../../core/capture/backend'
 import { agentSource } from '../../core/capture/agent-source'
 import { toCaptureLine } from '../../core/capture/capture-line'
 import { CaptureRun } from '../../core/capture/capture-run'
-import { recordRun } from '../../core/capture/record'
+import { recordRun, unseenMessage } from '../../core/capture/record'
+import { defaultRedactions, parseRedactions, redactor } from '../../core/capture/redact'
 import { openBackend } from '../../core/capture/select-backend'
 import { parseSpawnCommand, resolveProgram } from '../../core/capture/spawn-argv'
 import { EgressRun } from '../../core/egress/egress-run'
@@ -35,6 +36,8 @@ interface CaptureOpts {
   tree?: boolean
   profile: string
   egress?: boolean
+  /** true: the default list. */
+  redact?: string[] | true
 }
 
 function targetOf(opts: CaptureOpts): Target {
@@ -70,19 +73,22 @@ function describe(c: Capture): string {
   return `${time} ${c.pid ?? ''} ${c.dir === 'out' ? '->' : '<-'} ${c.fn} ${c.module} ${c.peer ?? c.conn} ${c.data.length} B  ${text}`
 }
 
+/** The --raw file, owner-only (an existing file keeps its mode unless changed): it holds plaintext secrets. */
 function openRaw(file: string) {
   try {
-    closeSync(openSync(file, 'w'))
+    const fd = openSync(file, 'w', 0o600)
+    fchmodSync(fd, 0o600)
+    return createWriteStream('', { fd })
   } catch (err) {
     throw new UserError(`cannot write ${file}: ${(err as Error).message}; choose a writable path for --raw`)
   }
-  return createWriteStream(file)
 }
 
 async function capture(opts: CaptureOpts): Promise<void> {
   const target = targetOf(opts)
   const decoder = new TelemetryDecoder(loadProfile(opts.profile))
   const raw = opts.raw ? openRaw(opts.raw) : null
+  const redact = opts.redact ? redactor(opts.redact === true ? defaultRedactions : opts.redact) : null
   const log = (s: string) => process.stderr.write(`mutescope: ${s}\n`)
   const backend = await openBackend(opts.backend)
   const store = SessionStore.open()
@@ -102,7 +108,8 @@ async function capture(opts: CaptureOpts): Promise<void> {
       reattach: opts.reattach,
     })
     // Registered first, so each capture line comes before the telemetry records decoded from it.
-    run.on('capture', (c) => {
+    run.on('capture', (captured) => {
+      const c = redact ? { ...captured, data: redact(captured.data) } : captured
       const line = toCaptureLine(c)
       if (opts.json) printJsonLine(line)
       else process.stdout.write(describe(c) + '\n')
@@ -119,6 +126,7 @@ async function capture(opts: CaptureOpts): Promise<void> {
         egress?.bind(store, s.id)
       },
       decoder,
+      redact,
     )
     let records = 0
     decoder.on('record', (r) => {
@@ -141,12 +149,7 @@ async function capture(opts: CaptureOpts): Promise<void> {
           `pid ${pid}: TLS ${l.library} in ${printable(l.module)}: ${l.how}${l.detail ? ` (${printable(l.detail)})` : ''}`,
         )
     })
-    run.on('unseen', (u) =>
-      log(
-        `warning: ${printable(u.name)} (pid ${u.pid}) sent ${u.records} TLS records (${u.bytes} B) to ${u.peer} that no ` +
-          'plaintext hook saw: its TLS library is not hooked (statically linked, stripped or a managed runtime)',
-      ),
-    )
+    run.on('unseen', (u) => log(`warning: ${printable(unseenMessage(u))}`))
     run.on('warning', (w) => log(`warning: ${w}`))
     const stop = () => void run.stop()
     // A closed stdout (e.g. piped into head) ends the capture like Ctrl-C instead of crashing it.
@@ -204,6 +207,12 @@ export function registerCapture(program: Command): void {
       optionParser(positiveSeconds),
     )
     .option('--raw <file.jsonl>', 'also write the captures as JSON lines to this file')
+    .option(
+      '--redact [list]',
+      `mask secrets in the captures stored, printed and written: the values of these comma-separated header ` +
+        `names and "name=" parameters (default: ${defaultRedactions.join(',')})`,
+      optionParser(parseRedactions),
+    )
     .option(
       '--json',
       'print captures as JSON lines {t, conn, fn, module, dir, peer, data} and telemetry records as {t, host, path, conn, fields}',

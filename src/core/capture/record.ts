@@ -1,10 +1,10 @@
 import { platform, release } from 'node:os'
-import type { Session, SessionMetaInput } from '../../shared/model'
+import type { Session, SessionEvent, SessionMetaInput } from '../../shared/model'
 import type { SessionStore } from '../store/session-store'
 import type { TelemetryDecoder } from '../telemetry'
 import type { Redactor } from './redact'
 import { SessionWriter } from '../store/session-writer'
-import type { CaptureRun } from './capture-run'
+import type { CaptureRun, UnseenTls } from './capture-run'
 
 /**
  * Stores a run in a new session as it goes: the session is created on the first attach (a failed attach
@@ -39,10 +39,7 @@ export function recordRun(
     }
     writer.addEvent('attach', { ...a, host: run.opts.host })
   })
-  run.on('hooks', (hooks, pid) => live()?.addEvent('hooks', { pid, hooks }))
-  run.on('libraries', (libraries, pid) => live()?.addEvent('libraries', { pid, libraries }))
-  run.on('unseen', (u) => live()?.addEvent('tls-unseen', u))
-  run.on('log', (text, pid) => live()?.addEvent('agent-log', { pid, text }))
+  logRunEvents(run, (kind, detail) => live()?.addEvent(kind, detail))
   run.on('capture', (captured) => {
     const w = live()
     if (!w) return
@@ -51,7 +48,6 @@ export function recordRun(
     decoder?.push(c)
   })
   decoder?.on('record', (r) => live()?.addTelemetry(r))
-  run.on('detach', (d) => live()?.addEvent('detach', d))
   run.on('warning', (w) => live()?.addEvent('warning', w))
   run.on('end', (e) => {
     const w = live()
@@ -62,4 +58,24 @@ export function recordRun(
     }
     closed = true
   })
+}
+
+/** The session-log rows of a capture run's process events (attach is the caller's: it may open the session). */
+export function logRunEvents(
+  run: CaptureRun,
+  add: (kind: SessionEvent['kind'], detail: unknown) => void,
+): void {
+  run.on('hooks', (hooks, pid) => add('hooks', { pid, hooks }))
+  run.on('libraries', (libraries, pid) => add('libraries', { pid, libraries }))
+  run.on('unseen', (u) => add('tls-unseen', u))
+  run.on('log', (text, pid) => add('agent-log', { pid, text }))
+  run.on('detach', (d) => add('detach', d))
+}
+
+/** What to tell the user about TLS records no hook saw. */
+export function unseenMessage(u: UnseenTls): string {
+  return (
+    `${u.name} (pid ${u.pid}) sent ${u.records} TLS records (${u.bytes} B) to ${u.peer} that no plaintext hook ` +
+    'saw: its TLS library is not hooked (statically linked, stripped or a managed runtime)'
+  )
 }

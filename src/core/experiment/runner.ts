@@ -4,6 +4,7 @@ import type { EventHub } from '../api/event-hub'
 import { probeAudio } from '../audio/decode'
 import type { Target } from '../capture/backend'
 import { CaptureRun, type CaptureEnd } from '../capture/capture-run'
+import { logRunEvents, unseenMessage } from '../capture/record'
 import { EgressRun } from '../egress/egress-run'
 import { storeDataDir } from '../egress/egress-store'
 import { parseSpawnCommand } from '../capture/spawn-argv'
@@ -31,6 +32,7 @@ function idleState(): ExperimentState {
     startedAt: null,
     plan: null,
     targetPid: null,
+    processes: [],
     hooks: [],
     captures: 0,
     captureBytes: 0,
@@ -45,7 +47,7 @@ function idleState(): ExperimentState {
 function captureTarget(plan: ExperimentPlan, ref: RefvcaProcess | null): Target {
   const t = plan.target
   if (t.kind === 'refvca') return { pids: [ref!.pid] }
-  if (t.kind === 'pid') return { pids: [t.pid] }
+  if (t.kind === 'pid') return { pids: [t.pid] } // with its tree: the picker offers applications
   if (t.kind === 'name') return { name: t.name }
   return { spawn: parseSpawnCommand(t.command) }
 }
@@ -226,15 +228,30 @@ export class ExperimentRunner {
     const capture = new CaptureRun(backend, this.parts.agentSource(), {
       host: plan.host,
       target: egress ? egress.target(target) : target,
+      // refvca's own children (parec) are no part of the app under test; any other target is its whole tree.
+      tree: plan.target.kind !== 'refvca',
     })
     egress?.follow(capture)
     capture.on('attach', (a) => {
       this.writer?.addEvent('attach', { ...a, host: plan.host })
-      this.state = { ...this.state, targetPid: a.pid }
+      const proc = { pid: a.pid, name: a.name, status: 'attached' as const, tls: [] }
+      this.state = {
+        ...this.state,
+        targetPid: this.state.targetPid ?? a.pid,
+        processes: [...this.state.processes, proc],
+      }
       this.log('info', `attached to ${a.name || 'the target'} (pid ${a.pid})`)
     })
+    logRunEvents(capture, (kind, detail) => this.writer?.addEvent(kind, detail))
+    capture.on('libraries', (libs, pid) => {
+      const found = libs.map((l) => `${l.library} in ${l.module} (${l.how})`)
+      this.updateProcess(pid, (p) => ({ ...p, tls: [...p.tls, ...found] }))
+      for (const l of libs.filter((x) => x.how === 'unreachable'))
+        this.log('warning', `pid ${pid}: ${l.detail}`)
+    })
+    capture.on('unseen', (u) => this.log('warning', unseenMessage(u)))
+    capture.on('detach', (d) => this.updateProcess(d.pid, (p) => ({ ...p, status: 'exited' })))
     capture.on('hooks', (hooks) => {
-      this.writer?.addEvent('hooks', hooks)
       const known = new Set(this.state.hooks.map((h) => `${h.module}!${h.fn}`))
       const added = hooks
         .filter((h) => !known.has(`${h.module}!${h.fn}`))
@@ -252,7 +269,6 @@ export class ExperimentRunner {
       }
       this.publishStateSoon()
     })
-    capture.on('detach', (d) => this.writer?.addEvent('detach', d))
     capture.on('warning', (w) => this.log('warning', w))
     // The target's exit or the backend's death, in whatever phase the run is: the first end decides.
     capture.on('end', (e: CaptureEnd) => void this.life.end(run, { status: e.status, reason: e.reason }))
@@ -352,6 +368,17 @@ export class ExperimentRunner {
     if (this.stateTimer) clearTimeout(this.stateTimer)
     this.stateTimer = null
     this.emit({ type: 'state', state: this.state })
+  }
+
+  private updateProcess(
+    pid: number,
+    change: (p: ExperimentState['processes'][number]) => ExperimentState['processes'][number],
+  ) {
+    this.state = {
+      ...this.state,
+      processes: this.state.processes.map((p) => (p.pid === pid ? change(p) : p)),
+    }
+    this.publishStateSoon()
   }
 
   /** Counters change with every capture; the UI needs them a few times a second, not thousands. */

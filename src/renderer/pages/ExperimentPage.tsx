@@ -7,6 +7,7 @@ import { SessionReview } from '../components/SessionReview'
 import { ErrorState, Loading } from '../components/Status'
 import { useExperiment } from '../experimentStore'
 import { useNav } from '../nav'
+import { useWizardDraft } from '../wizardDraft'
 import { ExperimentWizard } from './ExperimentWizard'
 
 export function ExperimentPage() {
@@ -18,6 +19,7 @@ export function ExperimentPage() {
 
   async function start(plan: ExperimentPlanInput) {
     setError(null)
+    useWizardDraft.setState({ lastPlan: plan })
     try {
       await api.startExperiment(plan)
     } catch (err) {
@@ -46,7 +48,9 @@ export function ExperimentPage() {
       </header>
       {error && <ErrorState error={error} />}
       {!state && !error && <Loading what="the experiment" />}
-      {state && state.finished && state.phase === 'idle' && <Outcome state={state} />}
+      {state && state.finished && state.phase === 'idle' && (
+        <Outcome state={state} onRunAgain={(p) => void start(p)} />
+      )}
       {state && state.phase === 'idle' && (
         <>
           <MicPanel />
@@ -58,8 +62,15 @@ export function ExperimentPage() {
   )
 }
 
-function Outcome({ state }: { state: ExperimentState }) {
+function Outcome({
+  state,
+  onRunAgain,
+}: {
+  state: ExperimentState
+  onRunAgain: (p: ExperimentPlanInput) => void
+}) {
   const { go } = useNav()
+  const lastPlan = useWizardDraft((s) => s.lastPlan)
   const f = state.finished!
   return (
     <div className={`state ${f.status === 'completed' ? 'done' : 'error'}`} role="status">
@@ -68,6 +79,14 @@ function Outcome({ state }: { state: ExperimentState }) {
       <button type="button" className="link" onClick={() => go('sessions', f.sessionId)}>
         Review it
       </button>
+      {lastPlan && (
+        <>
+          {' '}
+          <button type="button" onClick={() => onRunAgain(lastPlan)}>
+            Run again
+          </button>
+        </>
+      )}
     </div>
   )
 }
@@ -113,6 +132,34 @@ function LiveRun({ state, onError }: { state: ExperimentState; onError: (e: stri
               max={p.durationS ?? Math.max(p.positionS, 1)}
             />
           </label>
+        )}
+        {state.processes.length > 0 && (
+          <details open={state.processes.length <= 3}>
+            <summary>
+              Processes ({state.processes.filter((x) => x.status === 'attached').length} attached of{' '}
+              {state.processes.length})
+            </summary>
+            <table className="processes">
+              <thead>
+                <tr>
+                  <th scope="col">pid</th>
+                  <th scope="col">process</th>
+                  <th scope="col">status</th>
+                  <th scope="col">TLS found, and how it is reached</th>
+                </tr>
+              </thead>
+              <tbody>
+                {state.processes.map((x) => (
+                  <tr key={x.pid}>
+                    <td className="mono">{x.pid}</td>
+                    <td>{x.name}</td>
+                    <td>{x.status}</td>
+                    <td>{x.tls.length > 0 ? x.tls.join('; ') : 'none found'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </details>
         )}
         {state.hooks.length > 0 && (
           <details>

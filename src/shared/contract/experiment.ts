@@ -11,6 +11,15 @@ export const experimentTarget = z.discriminatedUnion('kind', [
 ])
 export type ExperimentTarget = z.infer<typeof experimentTarget>
 
+/**
+ * refvca's microphone modes, as conferencing apps name theirs: music passes the signal as it is; noise-removal
+ * runs a documented suppression model (src/core/refvca/noise-suppression.ts) before the gain statistics.
+ */
+export const refvcaMode = z.enum(['music', 'noise-removal'])
+export type RefvcaMode = z.infer<typeof refvcaMode>
+export const refvcaOptions = z.object({ mode: refvcaMode.default('music') }).strict()
+export type RefvcaOptions = z.infer<typeof refvcaOptions>
+
 /** Everything an experiment run needs; the CLI's `run` and the UI's wizard both build one. */
 export const experimentPlan = z
   .object({
@@ -23,6 +32,8 @@ export const experimentPlan = z
     /** A playback device by name; null sets up (or reuses) MuteScope's virtual microphone. */
     outputDevice: z.string().max(512).nullable().default(null),
     loop: z.boolean().default(false),
+    /** Also record the packets and TLS secrets to prove the telemetry left the machine (local captures only). */
+    egress: z.boolean().optional(),
     durationS: z
       .number()
       .positive()
@@ -32,6 +43,8 @@ export const experimentPlan = z
     /** Telemetry interval in seconds: refvca's sending interval and the profile's interval for alignment. */
     intervalS: z.number().positive().max(86_400).nullable().default(null),
     meta: sessionMeta.omit({ episodes: true, profile: true, intervalS: true }).partial().default({}),
+    /** The reference app's options, when the target is refvca. */
+    refvca: refvcaOptions.optional(),
   })
   .strict()
 export type ExperimentPlan = z.infer<typeof experimentPlan>
@@ -41,12 +54,22 @@ export const experimentPhase = z.enum(['idle', 'starting', 'running', 'stopping'
 
 export const hookInfo = z.object({ fn: z.string(), module: z.string() })
 
+/** One process of the target application, as the capture sees it. */
+export const processStatus = z.object({
+  pid: z.number().int(),
+  name: z.string(),
+  status: z.enum(['attached', 'exited']),
+  /** TLS libraries found in it and how each is reached, e.g. "boringssl in chromium (pattern)". */
+  tls: z.array(z.string()),
+})
+
 export const experimentState = z.object({
   phase: experimentPhase,
   sessionId: z.number().int().nullable(),
   startedAt: z.number().nullable(),
   plan: experimentPlan.nullable(),
   targetPid: z.number().int().nullable(),
+  processes: z.array(processStatus),
   hooks: z.array(hookInfo),
   captures: z.number().int(),
   captureBytes: z.number().int(),
