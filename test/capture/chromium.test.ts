@@ -39,12 +39,14 @@ afterAll(async () => {
 })
 
 describe('capture on Chromium (static, stripped BoringSSL)', () => {
-  it('attached by --pid to the network service: the POSTs on the connection opened before come through SSL_write and decode', async () => {
+  it('attached by --name to every Chromium process: the POSTs on the connection opened before come through SSL_write and decode', async () => {
     const dataDir = tempDir()
     const raw = join(dataDir, 'raw.jsonl')
     const opened = [...connections]
-    const cap = startCapture(['--pid', String(pid), '--duration', '15', '--raw', raw], dataDir)
-    await cap.attached()
+    const cap = startCapture(['--name', 'chromium', '--duration', '15', '--raw', raw], dataDir)
+    await cap.ready()
+    // The network service, where the sockets live, is among them.
+    expect(cap.stderr).toMatch(new RegExp(`attached to chromium \\(pid ${pid}\\)`))
     const from = posts().length + 1 // one may be in flight while the hooks go in
     expect(await cap.exited).toBe(0)
     expect(cap.stderr).toMatch(/hooked [^\n]*SSL_write@chromium/)
@@ -56,7 +58,7 @@ describe('capture on Chromium (static, stripped BoringSSL)', () => {
     const carrier = captures.find(
       (c) => c.fn === 'SSL_write' && Buffer.from(c.data, 'base64').toString().includes(sent[0].url),
     )
-    expect(carrier).toMatchObject({ module: 'chromium', peer: `127.0.0.1:${server.port}` })
+    expect(carrier).toMatchObject({ module: 'chromium', peer: `127.0.0.1:${server.port}`, pid })
     expect(opened.some((port) => carrier?.conn.includes(`:${port}>`))).toBe(true)
 
     const decoded = runCli(['decode', raw, '--captures', '--profile', 'generic', '--json'], { dataDir })
