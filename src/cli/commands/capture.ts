@@ -144,9 +144,14 @@ async function capture(opts: CaptureOpts): Promise<void> {
       log(`pid ${pid}: hooked ${h.map((f) => `${f.fn}@${printable(f.module)}`).join(', ') || 'nothing yet'}`),
     )
     run.on('libraries', (libs, pid) => {
-      for (const l of libs)
+      const reached = libs.filter((l) => l.how !== 'unreachable')
+      if (reached.length > 0)
         log(
-          `pid ${pid}: TLS ${l.library} in ${printable(l.module)}: ${l.how}${l.detail ? ` (${printable(l.detail)})` : ''}`,
+          `pid ${pid}: TLS ${reached.map((l) => `${l.library} in ${printable(l.module)} (${l.how})`).join(', ')}`,
+        )
+      for (const l of libs.filter((x) => x.how === 'unreachable'))
+        log(
+          `warning: pid ${pid}: ${l.library} TLS in ${printable(l.module)} cannot be read: ${printable(l.detail)}`,
         )
     })
     run.on('unseen', (u) => log(`warning: ${printable(unseenMessage(u))}`))
