@@ -26,11 +26,14 @@ export function outPath(...parts: string[]): string {
   return join(packageRoot(), 'out', ...parts)
 }
 
-/** MUTESCOPE_DATA_DIR, otherwise the OS's per-user app-data folder. Created on first use. */
+/**
+ * MUTESCOPE_DATA_DIR, otherwise the OS's per-user app-data folder. Created on first use, readable by its
+ * owner only: it holds captured plaintext.
+ */
 export function dataDir(): string {
   const fromEnv = process.env.MUTESCOPE_DATA_DIR
   const dir = fromEnv && fromEnv.length > 0 ? fromEnv : defaultDataDir()
-  mkdirSync(dir, { recursive: true })
+  mkdirSync(dir, { recursive: true, mode: 0o700 })
   return dir
 }
 

@@ -1,11 +1,13 @@
 import { spawn } from 'node:child_process'
+import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { UserError } from '../../src/core/errors'
-import { exportBundle, importBundle } from '../../src/core/store/bundle'
+import { processStartTime } from '../../src/core/process-start'
 import { migrations } from '../../src/core/store/migrations'
 import { SessionStore } from '../../src/core/store/session-store'
 import { SessionWriter } from '../../src/core/store/session-writer'
+import { captureOf } from '../support/captures'
 import { tempDir } from '../support/helpers'
 
 const open: SessionStore[] = []
@@ -97,77 +99,124 @@ describe('SessionStore', () => {
     expect(s.events(id)).toEqual([])
     w.addLevelSecond({ t: 1000, level: -20 }) // third row reaches maxRows: flushed together
     expect(s.events(id)).toHaveLength(1)
-    expect(s.captures(id)[0]).toMatchObject({ peer: '1.2.3.4:443', thread: 7, pid: 42, data: new Uint8Array([1, 2]) })
+    expect(s.captures(id)[0]).toMatchObject({
+      peer: '1.2.3.4:443',
+      thread: 7,
+      pid: 42,
+      data: new Uint8Array([1, 2]),
+    })
     expect(s.levelSeconds(id)).toEqual([{ t: 1000, level: -20 }])
-  })
-
-  it('round-trips a session through an export bundle and rejects foreign files', () => {
-    const s = store()
-    const id = s.createSession({ name: 'exp', notes: 'n' }).id
-    s.appendCaptures(id, [
-      {
-        t: 5,
-        conn: 'c',
-        fn: 'SSL_write',
-        module: 'm',
-        dir: 'out',
-        peer: null,
-        thread: null,
-        pid: 9,
-        data: new Uint8Array([0, 255]),
-      },
-    ])
-    s.appendTelemetry(id, [{ t: 6, host: null, path: null, conn: null, fields: { audioMinGain: 3 } }])
-    s.finishSession(id, 'completed')
-    const other = store()
-    const copy = importBundle(other, exportBundle(s, id))
-    expect(copy).toMatchObject({ name: 'exp', notes: 'n', status: 'completed' })
-    expect(other.captures(copy.id)[0].data).toEqual(new Uint8Array([0, 255]))
-    expect(other.telemetry(copy.id)).toEqual(s.telemetry(id))
-    expect(() => importBundle(other, Buffer.from('{"hello":1}'))).toThrow(/not a MuteScope session bundle/)
-    expect(() => importBundle(other, Buffer.from([0x1f, 0x8b, 1, 2, 3]))).toThrow(/corrupt gzip/)
-    expect(other.listSessions()).toHaveLength(1)
   })
 
   it('keeps every committed row of a session whose process was SIGKILLed, and marks it interrupted', async () => {
     const dir = tempDir()
-    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'crash-writer.ts'), dir], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
-    let committed = 0
-    let sessionId = 0
-    await new Promise<void>((resolve, reject) => {
-      child.on('exit', () => reject(new Error('writer exited before it was killed')))
-      child.stdout.on('data', (d: Buffer) => {
-        for (const line of d.toString().split('\n')) {
-          const m = /^(session|committed) (\d+)$/.exec(line)
-          if (m?.[1] === 'session') sessionId = Number(m[2])
-          if (m?.[1] === 'committed') committed = Number(m[2])
-        }
-        if (committed >= 20) resolve()
-      })
-    })
-    child.removeAllListeners('exit')
-    const killed = new Promise((r) => child.once('exit', r))
-    child.kill('SIGKILL')
-    await killed
+    const writer = await startWriter(dir, 20)
+    await writer.kill()
 
     const s = store(dir)
-    const session = s.getSession(sessionId)
+    const session = s.getSession(writer.sessionId)
     expect(session.status).toBe('interrupted')
     expect(session.statusReason).toMatch(/ended unexpectedly/)
-    const rows = s.telemetry(sessionId).length
+    const rows = s.telemetry(writer.sessionId).length
     // Everything reported committed is there, and only whole batches: no half-written batch.
-    expect(rows).toBeGreaterThanOrEqual(committed * 50)
+    expect(rows).toBeGreaterThanOrEqual(writer.committed * 50)
     expect(rows % 50).toBe(0)
-    expect(s.captures(sessionId)).toHaveLength(rows)
+    expect(s.captures(writer.sessionId)).toHaveLength(rows)
   })
 
-  it('does not interrupt a session whose recording process is still alive', () => {
+  it('does not interrupt a session whose recording process is still alive', async () => {
     const dir = tempDir()
-    const a = store(dir)
-    const id = a.createSession({ name: 'live' }).id
-    const b = store(dir) // a second process (CLI) opening the same store while this one records
-    expect(b.getSession(id).status).toBe('running')
+    const writer = await startWriter(dir, 1) // another process, recording
+    expect(store(dir).getSession(writer.sessionId).status).toBe('running')
+    await writer.kill()
+    expect(store(dir).getSession(writer.sessionId).status).toBe('interrupted')
+  })
+
+  it('does not take a process that reused the owner pid for the owner', () => {
+    const dir = tempDir()
+    const s = store(dir)
+    const stranger = spawn('sleep', ['30'])
+    const own = (start: number | null) => ({ pid: process.pid, start })
+    const other = (start: number | null) => ({ pid: stranger.pid!, start })
+    const strangerStart = processStartTime(stranger.pid!)
+    const ourStart = processStartTime(process.pid)
+    expect(strangerStart).not.toBeNull()
+    const owners = {
+      reused: other(strangerStart! - 1),
+      reusedByUs: own(ourStart! - 1),
+      alive: other(strangerStart),
+      us: own(ourStart),
+    }
+    const ids = Object.fromEntries(
+      Object.entries(owners).map(([name, o]) => {
+        const id = s.createSession({ name }).id
+        s.db
+          .prepare(`UPDATE sessions SET owner_pid = ?, owner_start = ? WHERE id = ?`)
+          .run(o.pid, o.start, id)
+        return [name, id]
+      }),
+    )
+    const recovered = store(dir)
+    stranger.kill()
+    const status = (name: string) => recovered.getSession(ids[name]).status
+    expect(Object.keys(owners).map((name) => [name, status(name)])).toEqual([
+      ['reused', 'interrupted'],
+      ['reusedByUs', 'interrupted'],
+      ['alive', 'running'],
+      ['us', 'running'],
+    ])
+  })
+
+  it('keeps its folder and files owner-only, and leaves no trace of a deleted session', () => {
+    const dir = join(tempDir(), 'new', 'data')
+    const s = store(dir)
+    const marker = 'BEARER-SECRET-7f3a9c'
+    const keep = s.createSession({ name: 'kept' }).id
+    const gone = s.createSession({ name: 'deleted' }).id
+    // A small capture (stored in a table page) and a large one (in overflow pages).
+    s.appendCaptures(gone, [captureOf(`Authorization: ${marker}`), captureOf(`x=${marker};`.repeat(2000))])
+    s.appendTelemetry(gone, [{ t: 1, host: marker, path: null, conn: null, fields: { token: marker } }])
+    s.appendCaptures(keep, [captureOf('nothing secret')])
+    const files = ['', '-wal', '-shm'].map((suffix) => s.path + suffix)
+    expect(statSync(dir).mode & 0o777).toBe(0o700)
+    for (const f of files) expect(statSync(f).mode & 0o777, f).toBe(0o600)
+    s.db.pragma('wal_checkpoint(TRUNCATE)') // the rows now live in the database file itself
+    expect(readFileSync(s.path).includes(marker)).toBe(true)
+
+    s.deleteSession(gone)
+    for (const f of files) expect(readFileSync(f).includes(marker), f).toBe(false)
+    expect(s.captures(keep)).toHaveLength(1)
   })
 })
+
+/** crash-writer.ts in another process, recording into `dir`; resolves once it reports `batches` commits. */
+async function startWriter(dir: string, batches: number) {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'crash-writer.ts'), dir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  let committed = 0
+  let sessionId = 0
+  await new Promise<void>((resolve, reject) => {
+    child.on('exit', () => reject(new Error('writer exited before it was killed')))
+    child.stdout.on('data', (d: Buffer) => {
+      for (const line of d.toString().split('\n')) {
+        const m = /^(session|committed) (\d+)$/.exec(line)
+        if (m?.[1] === 'session') sessionId = Number(m[2])
+        if (m?.[1] === 'committed') committed = Number(m[2])
+      }
+      if (committed >= batches) resolve()
+    })
+  })
+  child.removeAllListeners('exit')
+  return {
+    sessionId,
+    get committed() {
+      return committed
+    },
+    kill: () =>
+      new Promise((resolve) => {
+        child.once('exit', resolve)
+        child.kill('SIGKILL')
+      }),
+  }
+}

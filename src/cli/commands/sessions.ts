@@ -1,15 +1,13 @@
 import type { Command } from 'commander'
-import { readFileSync, writeFileSync } from 'node:fs'
-import { UserError } from '../../core/errors'
 import { exportBundle, importBundle } from '../../core/store/bundle'
 import { SessionStore } from '../../core/store/session-store'
 import type { Session, SessionSummary } from '../../shared/model'
 import { action, positiveInt, printJsonLine } from '../action'
 
-function withStore<T>(fn: (store: SessionStore) => T): T {
+async function withStore<T>(fn: (store: SessionStore) => T | Promise<T>): Promise<T> {
   const store = SessionStore.open()
   try {
-    return fn(store)
+    return await fn(store)
   } finally {
     store.close()
   }
@@ -42,8 +40,8 @@ export function registerSessions(program: Command): void {
     .option('--search <text>', 'only sessions whose name, app, label, notes or status contain this', '')
     .option('--json', 'print a JSON array')
     .action(
-      action((opts: { search: string; json?: boolean }) => {
-        const list = withStore((s) => s.listSessions(opts.search))
+      action(async (opts: { search: string; json?: boolean }) => {
+        const list = await withStore((s) => s.listSessions(opts.search))
         if (opts.json) printJsonLine(list)
         else if (list.length === 0) process.stdout.write('no sessions yet\n')
         else process.stdout.write(list.map(line).join('\n') + '\n')
@@ -55,8 +53,8 @@ export function registerSessions(program: Command): void {
     .description('show one session')
     .option('--json', 'print JSON')
     .action(
-      action((raw: string, opts: { json?: boolean }) => {
-        const detail = withStore((s) => {
+      action(async (raw: string, opts: { json?: boolean }) => {
+        const detail = await withStore((s) => {
           const session = s.getSession(id(raw))
           return {
             ...session,
@@ -74,9 +72,9 @@ export function registerSessions(program: Command): void {
     .description('delete a session and everything recorded in it')
     .option('--json', 'print JSON')
     .action(
-      action((raw: string, opts: { json?: boolean }) => {
+      action(async (raw: string, opts: { json?: boolean }) => {
         const n = id(raw)
-        withStore((s) => s.deleteSession(n))
+        await withStore((s) => s.deleteSession(n))
         if (opts.json) printJsonLine({ deleted: n })
         else process.stdout.write(`deleted session ${n}\n`)
       }),
@@ -88,16 +86,11 @@ export function registerSessions(program: Command): void {
     .requiredOption('--out <file>', 'bundle file to write')
     .option('--json', 'print JSON')
     .action(
-      action((raw: string, opts: { out: string; json?: boolean }) => {
+      action(async (raw: string, opts: { out: string; json?: boolean }) => {
         const n = id(raw)
-        const bytes = withStore((s) => exportBundle(s, n))
-        try {
-          writeFileSync(opts.out, bytes)
-        } catch (err) {
-          throw new UserError(`cannot write ${opts.out}: ${(err as Error).message}; choose a writable path`)
-        }
-        if (opts.json) printJsonLine({ id: n, out: opts.out, bytes: bytes.length })
-        else process.stdout.write(`exported session ${n} to ${opts.out} (${bytes.length} bytes)\n`)
+        const { bytes } = await withStore((s) => exportBundle(s, n, opts.out))
+        if (opts.json) printJsonLine({ id: n, out: opts.out, bytes })
+        else process.stdout.write(`exported session ${n} to ${opts.out} (${bytes} bytes)\n`)
       }),
     )
 
@@ -106,14 +99,8 @@ export function registerSessions(program: Command): void {
     .description('restore a session bundle as a new session')
     .option('--json', 'print JSON')
     .action(
-      action((file: string, opts: { json?: boolean }) => {
-        let bytes: Buffer
-        try {
-          bytes = readFileSync(file)
-        } catch (err) {
-          throw new UserError(`cannot read ${file}: ${(err as Error).message}`)
-        }
-        const s = withStore((store) => importBundle(store, bytes))
+      action(async (file: string, opts: { json?: boolean }) => {
+        const s = await withStore((store) => importBundle(store, file))
         if (opts.json) printJsonLine(s)
         else process.stdout.write(`imported as session ${s.id}\n`)
       }),

@@ -34,7 +34,10 @@ export function registerSink(program: Command): void {
           const port = Number(opts.port)
           if (!Number.isInteger(port) || port < 0 || port > 65535)
             throw new UserError(`--port must be 0..65535, got "${opts.port}"`)
-          const captures = opts.captures ? createWriteStream(opts.captures, { flags: 'a' }) : undefined
+          // Owner-only: the captures are plaintext.
+          const captures = opts.captures
+            ? createWriteStream(opts.captures, { flags: 'a', mode: 0o600 })
+            : undefined
           captures?.on('error', (err) => {
             process.stderr.write(
               `mutescope: sink: cannot write ${opts.captures}: ${err.message}; choose a writable path\n`,

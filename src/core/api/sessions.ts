@@ -1,9 +1,15 @@
-import { exportBundle, importBundle } from '../store/bundle'
+import { join } from 'node:path'
+import { BundleTransfers } from '../store/bundle-transfers'
 import type { AppContext } from './context'
 import type { HandlerGroup } from './handlers'
 import type { sessionsRequests } from '../../shared/contract/sessions'
 
-export function sessionsHandlers({ store, events }: AppContext): HandlerGroup<typeof sessionsRequests> {
+export function sessionsHandlers({
+  store,
+  events,
+  dataDir,
+}: AppContext): HandlerGroup<typeof sessionsRequests> {
+  const transfers = new BundleTransfers(store, join(dataDir, 'transfers'))
   return {
     listSessions: ({ search }) => store.listSessions(search),
     getSession: ({ id }) => ({
@@ -34,14 +40,23 @@ export function sessionsHandlers({ store, events }: AppContext): HandlerGroup<ty
       events.emit('sessionsChanged', { id, change: 'deleted' })
       return { deleted: id }
     },
-    exportSession: ({ id }) => ({
-      fileName: `mutescope-session-${id}.json.gz`,
-      base64: exportBundle(store, id).toString('base64'),
-    }),
-    importSession: ({ base64 }) => {
-      const s = importBundle(store, Buffer.from(base64, 'base64'))
-      events.emit('sessionsChanged', { id: s.id, change: 'created' })
-      return s
+    exportSession: ({ id }) => transfers.startExport(id),
+    exportSessionChunk: ({ transferId, offset }) => transfers.readChunk(transferId, offset),
+    importSession: ({ bytes, ifDuplicate }) => transfers.startImport(bytes, ifDuplicate === 'ask'),
+    importSessionChunk: async ({ transferId, offset, base64 }) => {
+      const r = await transfers.writeChunk(transferId, offset, base64)
+      if (r.session) events.emit('sessionsChanged', { id: r.session.id, change: 'created' })
+      return r
+    },
+    finishImport: async ({ transferId, import: importIt }) => {
+      const r = await transfers.finishImport(transferId, importIt)
+      if (r.session) events.emit('sessionsChanged', { id: r.session.id, change: 'created' })
+      return r
+    },
+    deleteSessions: ({ ids }) => {
+      const deleted = store.deleteSessions(ids)
+      for (const id of deleted) events.emit('sessionsChanged', { id, change: 'deleted' })
+      return { deleted }
     },
   }
 }

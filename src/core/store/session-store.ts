@@ -259,6 +259,28 @@ export class SessionStore {
     }))
   }
 
+  /** A session restored from the same recording: same start, name and app (an import in progress aside). */
+  findImported(s: Pick<Session, 'startedAt' | 'name' | 'targetApp'>): Session | undefined {
+    const row = this.db
+      .prepare(
+        `SELECT * FROM sessions WHERE started_at = ? AND name = ? AND target_app = ?
+           AND status_reason IS NOT ? ORDER BY id LIMIT 1`,
+      )
+      .get(s.startedAt, s.name, s.targetApp, IMPORTING) as SessionRow | undefined
+    return row && toSession(row)
+  }
+
+  /** Deletes sessions and their rows in one transaction, leaving no trace (see deleteSession). */
+  deleteSessions(ids: readonly number[]): number[] {
+    const existing = ids.filter((id) => this.findSession(id) !== undefined)
+    const remove = this.db.prepare(`DELETE FROM sessions WHERE id = ?`)
+    this.db.transaction(() => {
+      for (const id of existing) remove.run(id)
+    })()
+    this.db.pragma('wal_checkpoint(TRUNCATE)')
+    return existing
+  }
+
   /**
    * Deletes a session and its rows, leaving no trace: secure_delete zeroes the freed pages, and the
    * checkpoint empties the WAL, which still holds the pages as they were written.

@@ -4,6 +4,7 @@ import type { SessionStore } from './session-store'
 /**
  * Buffers a live session's rows and commits them together in one transaction every `flushMs`
  * (or sooner when `maxRows` pile up), so a fast capture stream costs one fsync per batch, not per row.
+ * With `flushMs` null only flush() and `maxRows` commit (an import decides its own batches).
  */
 export class SessionWriter {
   private telemetry: TelemetryRecord[] = []
@@ -17,7 +18,7 @@ export class SessionWriter {
   constructor(
     private readonly store: SessionStore,
     readonly sessionId: number,
-    private readonly flushMs = 250,
+    private readonly flushMs: number | null = 250,
     private readonly maxRows = 2000,
   ) {}
 
@@ -72,6 +73,6 @@ export class SessionWriter {
   private bump(): void {
     this.pending++
     if (this.pending >= this.maxRows) this.flush()
-    else if (!this.timer) this.timer = setTimeout(() => this.flush(), this.flushMs)
+    else if (!this.timer && this.flushMs !== null) this.timer = setTimeout(() => this.flush(), this.flushMs)
   }
 }

@@ -4,11 +4,12 @@ import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import sirv from 'sirv'
-import { WebSocketServer, type WebSocket } from 'ws'
-import { z } from 'zod'
+import { WebSocketServer } from 'ws'
+import { maxRequestBytes } from '../../shared/contract/define'
 import type { App } from '../app'
 import { UserError } from '../errors'
 import { outPath } from '../paths'
+import { ApiSockets, webLimits } from './api-sockets'
 import {
   contentSecurityPolicy,
   hostHeaderAllowed,
@@ -16,10 +17,6 @@ import {
   originAllowed,
   tokenMatches,
 } from './security'
-
-const clientMessage = z
-  .object({ id: z.number().int(), method: z.string().max(100), params: z.unknown() })
-  .strict()
 
 export interface WebServer {
   url: string
@@ -67,12 +64,23 @@ export async function startWebServer(app: App, opts: ServeOptions = {}): Promise
     res.setHeader('x-content-type-options', 'nosniff')
     res.setHeader('referrer-policy', 'no-referrer')
     res.setHeader('cross-origin-opener-policy', 'same-origin')
+    const url = new URL(req.url ?? '/', 'http://localhost')
+    if (url.pathname === '/api') {
+      // The page asks this when its socket is refused, to tell a bad link from a server that is gone.
+      const valid = tokenMatches(token, url.searchParams.get('token'))
+      res.writeHead(valid ? 426 : 401, { 'content-type': 'text/plain' })
+      res.end(valid ? 'use a WebSocket' : 'this link lacks a valid token')
+      return
+    }
     assets(req, res, () => {
       res.writeHead(404).end()
     })
   })
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 512 * 1024 * 1024 })
+  // Bundles cross in chunks, so no legitimate request is larger than this.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: maxRequestBytes })
+  const sockets = new ApiSockets(app)
+  server.maxConnections = webLimits.maxConnections
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://localhost')
     if (url.pathname !== '/api') return refuseUpgrade(socket, '404 Not Found')
@@ -80,52 +88,35 @@ export async function startWebServer(app: App, opts: ServeOptions = {}): Promise
       return refuseUpgrade(socket, '403 Forbidden')
     }
     if (!tokenMatches(token, url.searchParams.get('token'))) return refuseUpgrade(socket, '401 Unauthorized')
-    wss.handleUpgrade(req, socket, head, (ws) => serveClient(app, ws))
+    if (sockets.full) return refuseUpgrade(socket, '503 Service Unavailable')
+    wss.handleUpgrade(req, socket, head, (ws) => sockets.add(ws))
   })
 
+  // IPv6 addresses are written in brackets in URLs ("[::1]"); listen() takes them bare.
+  const bindHost = host.replace(/^\[(.*)\]$/, '$1')
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(opts.port ?? 0, host, () => resolve())
+    server.listen(opts.port ?? 0, bindHost, () => resolve())
   }).catch((err: NodeJS.ErrnoException) => {
+    sockets.close()
     if (err.code === 'EADDRINUSE')
       throw new UserError(`port ${opts.port} is in use; pick another with --port or use --port 0`)
+    if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND' || err.code === 'EAFNOSUPPORT')
+      throw new UserError(`this machine has no address "${host}" (${err.code}); use --host 127.0.0.1`)
     throw err
   })
   port = (server.address() as AddressInfo).port
-  const shownHost = host.includes(':') ? `[${host}]` : host
+  const shownHost = bindHost.includes(':') ? `[${bindHost}]` : bindHost
   return {
     url: `http://${shownHost}:${port}/?token=${token}`,
     port,
     token,
     close: () =>
       new Promise<void>((resolve) => {
-        for (const c of wss.clients) c.terminate()
+        sockets.close()
         wss.close()
         server.closeAllConnections()
         server.close(() => resolve())
       }),
   }
-}
-
-function serveClient(app: App, ws: WebSocket): void {
-  const unsubscribe = app.events.subscribe((event, payload) => {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ event, payload }))
-  })
-  ws.on('close', unsubscribe)
-  ws.on('message', async (raw) => {
-    let msg: z.infer<typeof clientMessage>
-    try {
-      msg = clientMessage.parse(JSON.parse(raw.toString()))
-    } catch {
-      ws.send(
-        JSON.stringify({
-          id: null,
-          reply: { ok: false, error: { message: 'malformed message', code: 'invalid_message' } },
-        }),
-      )
-      return
-    }
-    const reply = await app.dispatch(msg.method, msg.params)
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: msg.id, reply }))
-  })
 }

@@ -15,6 +15,12 @@ export function request<I extends z.ZodType, O extends z.ZodType>(
   return { input, output, summary }
 }
 
+/**
+ * The largest request a transport accepts (web mode's WebSocket message limit). Requests that carry files
+ * (session bundles) send them in chunks; those that carry bytes to decode stay below it.
+ */
+export const maxRequestBytes = 16 * 1024 * 1024
+
 /** The envelope every transport carries back, so errors arrive as plain messages, not transport noise. */
 export type Reply<T = unknown> =
   { ok: true; result: T } | { ok: false; error: { message: string; code: string } }

@@ -1,0 +1,56 @@
+import { z } from 'zod'
+import {
+  captureLine,
+  levelSecond,
+  levelWindow,
+  session,
+  sessionEvent,
+  telemetryRecord,
+} from '../../shared/model'
+
+/**
+ * A session bundle, version 2: gzip'ed JSON lines, so that neither writing nor reading one ever holds a
+ * whole session. The first line is the header, then one line per row naming its table, `{"captures": {...}}`,
+ * then `{"end": {table: count}}`, which tells a complete bundle from a truncated one. Version 1 (one JSON
+ * document with an array per table) is still read.
+ */
+export const BUNDLE_FORMAT = 'mutescope-session'
+export const BUNDLE_VERSION = 2
+
+export const bundleCapture = captureLine.extend({ thread: z.number().nullable() })
+
+/** The row tables of a session, by the name a bundle gives them; each row is validated by its schema. */
+export const bundleTables = {
+  telemetry: telemetryRecord,
+  captures: bundleCapture,
+  levelWindows: levelWindow,
+  levelSeconds: levelSecond,
+  events: sessionEvent,
+} as const
+export type BundleTable = keyof typeof bundleTables
+export const bundleTableNames = Object.keys(bundleTables) as BundleTable[]
+export type BundleRow<T extends BundleTable = BundleTable> = z.infer<(typeof bundleTables)[T]>
+
+export const bundleHeader = z.object({
+  format: z.literal(BUNDLE_FORMAT),
+  version: z.number().int(),
+  exportedAt: z.number(),
+  session,
+})
+export type BundleHeader = z.infer<typeof bundleHeader>
+
+/** Rows per table, on the end line of a version 2 bundle. */
+export const bundleCounts = z.record(
+  z.enum(bundleTableNames as [BundleTable, ...BundleTable[]]),
+  z.number().int().nonnegative(),
+)
+
+/** What a bundle reader yields: the header first, then rows in file order, then (version 2) the counts. */
+export type BundleItem =
+  | { kind: 'header'; header: BundleHeader }
+  | { [T in BundleTable]: { kind: 'row'; table: T; row: BundleRow<T> } }[BundleTable]
+  | { kind: 'end'; counts: Record<BundleTable, number> | null }
+
+export function isBundleTable(key: string): key is BundleTable {
+  return Object.hasOwn(bundleTables, key)
+}
