@@ -1,8 +1,7 @@
 """MuteScope's bridge to pip's `frida` package.
 
 Speaks JSON lines over stdio. Requests: {"id", "op", ...}; replies: {"id", "ok": true, "result"} or
-{"id", "ok": false, "error": {"type", "message"}}. Events: {"event": "message" | "detached" | "log" | "child",
-...}. A script message with binary data says {"bytes": N} and its N raw bytes follow the line's newline
+{"id", "ok": false, "error": {"type", "message"}}. Events: {"event": "message" | "detached" | "log", ...}. A script message with binary data says {"bytes": N} and its N raw bytes follow the line's newline
 (no base64: captures are most of the traffic). Each request runs on its own thread so that a slow rpc call
 never holds up the others. Closing stdin detaches everything and exits.
 
@@ -53,25 +52,12 @@ def device_for(host):
         if key not in devices:
             device = frida.get_device_manager().add_remote_device(host) if host else frida.get_local_device()
 
-            def on_child(child):
-                write({
-                    "event": "child",
-                    "host": host,
-                    "pid": child.pid,
-                    "parentPid": child.parent_pid,
-                    "origin": child.origin,
-                    "path": child.path,
-                })
-
-            device.on("child-added", on_child)
             devices[key] = device
         return devices[key]
 
 
-def open_session(device, pid, source, child_gating):
+def open_session(device, pid, source):
     session = device.attach(pid)
-    if child_gating:
-        session.enable_child_gating()
     script = session.create_script(source)
     with sessions_lock:
         sid = next_session[0]
@@ -124,7 +110,7 @@ def op_processes(req):
 
 def op_attach(req):
     device = device_for(req.get("host"))
-    return open_session(device, req["pid"], req["source"], req.get("childGating", False))
+    return open_session(device, req["pid"], req["source"])
 
 
 def op_spawn(req):
@@ -136,7 +122,7 @@ def op_spawn(req):
     else:
         pid = device.spawn(req["argv"], stdio="inherit")
     try:
-        return open_session(device, pid, req["source"], req.get("childGating", False))
+        return open_session(device, pid, req["source"])
     except Exception:
         device.kill(pid)
         raise

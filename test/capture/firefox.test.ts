@@ -26,13 +26,6 @@ const durationS = 20
 /** What the capture may take beyond --duration to detach and close the session. */
 const detachGraceMs = 10_000
 
-/**
- * Firefox's sandboxed children (content, socket, RDD processes) crash when the tree capture hooks them, and
- * the page never loads: until the multi-process capture handles them, only the parent is hooked. Switch to
- * [] (the default --tree for --spawn) once it does.
- */
-const spawnScope = ['--no-tree']
-
 beforeAll(async () => {
   cert = makeCert()
   server = await startHttpsServer(cert, {
@@ -68,10 +61,7 @@ function isRunning(pid: number): boolean {
 describe('capture on Firefox ESR (NSS)', () => {
   it('spawned: the telemetry POSTs come through PR_Write, --duration ends the run, Firefox keeps running', async () => {
     const argv = browserArgv('firefox', `${server.url}/spawned.html`, firefoxProfile(cert.cert))
-    const cap = startCapture(
-      [...spawnScope, '--duration', String(durationS), '--spawn', argv.join(' ')],
-      tempDir(),
-    )
+    const cap = startCapture(['--duration', String(durationS), '--spawn', argv.join(' ')], tempDir())
     cleanups.push(() => cap.child.kill('SIGKILL'))
     await cap.attached()
     const pid = Number(/attached to firefox-esr \(pid (\d+)\)/.exec(cap.stderr)?.[1])
@@ -82,6 +72,8 @@ describe('capture on Firefox ESR (NSS)', () => {
       await within(cap.exited, durationS * 1000 + detachGraceMs, 'the capture ended by --duration'),
     ).toBe(0)
     expect(cap.stderr).toMatch(/session \d+ completed: stopped/)
+    // Its whole tree was followed; the seccomp-sandboxed children (content processes) were left alone, and said so.
+    expect(cap.stderr).toMatch(/pid \d+ \(\S+\) runs in a seccomp sandbox: not attached/)
     // Hooked from its first instruction, Firefox went on posting: NSS never deadlocked under the hooks.
     const sent = posts(spawnedMarker)
     expect(sent.length).toBeGreaterThanOrEqual(3)

@@ -12,7 +12,7 @@ const app = createApp({ dataDir: tempDir(), transport: 'web' })
 // A launcher that starts a new TLS-using python every half second, like an app starting helper processes.
 const launcher = spawn(
   'sh',
-  ['-c', `while :; do python3 -c 'import ssl, time; time.sleep(1.5)' & sleep 0.5; done`],
+  ['-c', `while :; do python3 -c 'import ssl, time; time.sleep(3)' & sleep 0.5; done`],
   { stdio: 'ignore', detached: true },
 )
 

@@ -14,9 +14,8 @@ export interface ProcessInfo {
   argv: string[] | null
 }
 
-/** One process to open: an existing pid (`gated`: a child Frida holds suspended), or a command to spawn. */
-export type ProcessTarget =
-  { pid: number; gated?: boolean } | { spawn: string[]; env?: Record<string, string> }
+/** One process to open: an existing pid, or a command to spawn. */
+export type ProcessTarget = { pid: number } | { spawn: string[]; env?: Record<string, string> }
 
 /** What a capture is pointed at: processes by pid or name, or a command to spawn. */
 export type Target = { pids: number[] } | { name: string } | { spawn: string[]; env?: Record<string, string> }
@@ -25,14 +24,6 @@ export interface DetachInfo {
   /** Frida's reason: process-terminated, process-replaced, connection-terminated, application-requested... */
   reason: string
   crash: { summary: string; report: string } | null
-}
-
-/** A process that an instrumented process started (fork, exec, spawn), held suspended by child gating. */
-export interface ChildInfo {
-  pid: number
-  parentPid: number
-  origin: string
-  path: string | null
 }
 
 export interface ScriptMessage {
@@ -45,7 +36,7 @@ export interface ScriptMessage {
 export interface AgentSession {
   readonly pid: number
   call<T>(method: string, ...args: unknown[]): Promise<T>
-  /** Lets a spawned or gated process run; a no-op for an attached one. */
+  /** Lets a spawned process run; a no-op for an attached one. */
   resume(): Promise<void>
   detach(): Promise<void>
   /** Ends the process (a spawned one that could not be set up must not stay suspended). */
@@ -57,11 +48,6 @@ export interface AgentSession {
   onDetached(listener: (d: DetachInfo) => void): void
 }
 
-export interface OpenOptions {
-  /** Hold the processes this one starts, and report them through onChild, so they can be hooked first. */
-  childGating?: boolean
-}
-
 export interface FridaBackend {
   readonly kind: BackendKind
   /** Frida's version, e.g. "17.2.1". */
@@ -69,13 +55,9 @@ export interface FridaBackend {
   /** The helper process that hosts the binding, if any: never a target of its own capture. */
   readonly pid?: number
   listProcesses(host: string | null): Promise<ProcessInfo[]>
-  /** Attaches (or spawns suspended) and loads `source`; a spawned or gated process waits for resume(). */
-  open(host: string | null, target: ProcessTarget, source: string, opts?: OpenOptions): Promise<AgentSession>
-  /** Children held by a gated session on `host`; each must be opened or resumed, or it stays suspended. */
-  onChild(listener: (host: string | null, child: ChildInfo) => void): void
+  /** Attaches (or spawns suspended) and loads `source`; a spawned process waits for resume(). */
+  open(host: string | null, target: ProcessTarget, source: string): Promise<AgentSession>
   /** Input from the binding that was refused as malformed (it is dropped, the capture goes on). */
   onRefused(listener: (why: string) => void): void
-  /** Lets a held process run without instrumenting it. */
-  resume(host: string | null, pid: number): Promise<void>
   close(): Promise<void>
 }

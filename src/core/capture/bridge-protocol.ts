@@ -36,14 +36,6 @@ export const bridgeLine = z.union([
   }),
   z.object({ event: z.literal('log'), session: z.number().int(), level: z.string(), text: z.string() }),
   z.object({ event: z.literal('detached'), session: z.number().int(), reason: z.string(), crash }),
-  z.object({
-    event: z.literal('child'),
-    host: z.string().nullable(),
-    pid: z.number().int(),
-    parentPid: z.number().int(),
-    origin: z.string(),
-    path: z.string().nullable(),
-  }),
 ])
 export type BridgeLine = z.infer<typeof bridgeLine>
 

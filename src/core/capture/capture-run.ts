@@ -12,17 +12,10 @@ import { defaultCap, hookGroups } from '../../agent/protocol'
 import type { Capture, SessionStatus } from '../../shared/model'
 import { errorMessage } from '../errors'
 import { parseAgentMessage } from './agent-messages'
-import type {
-  AgentSession,
-  ChildInfo,
-  DetachInfo,
-  FridaBackend,
-  ProcessTarget,
-  ScriptMessage,
-  Target,
-} from './backend'
+import type { AgentSession, DetachInfo, FridaBackend, ProcessTarget, ScriptMessage, Target } from './backend'
 import { printable } from './bridge-protocol'
-import { selectProcesses } from './process-tree'
+import { descendants, selectProcesses } from './process-tree'
+import { seccompSandboxed } from './sandboxed'
 import { loadTlsPatterns } from './tls-patterns'
 
 export interface CaptureOptions {
@@ -51,6 +44,7 @@ export interface AttachInfo {
   name: string
   ppid: number | null
   path: string | null
+  argv: string[] | null
 }
 
 export interface UnseenTls {
@@ -91,7 +85,19 @@ export function endFor(d: DetachInfo): CaptureEnd {
   return { status: 'failed', reason: `lost the device (${d.reason})` }
 }
 
+/** Whether a local process still exists (a child that exited before it was hooked is no failure). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
 const restartPollMs = 250
+/** How often the process list is read to find new processes of a followed tree. */
+const treePollMs = 400
 const startupGraceMs = 750
 /** Stop waits this long for detaches; a hung one is left to the backend's close, which ends the bridge. */
 const detachWaitMs = 2000
@@ -107,7 +113,7 @@ interface Attached {
 }
 
 /**
- * One live capture of an application: attaches to its processes (or spawns it, gated so the first request is
+ * One live capture of an application: attaches to its processes (or spawns it, held so the first request is
  * hooked), follows the processes they start, configures the agent in each and streams Capture records as
  * events until stop(), the exit of every process, or the backend's death. The stream that the session store,
  * the telemetry decoder and the UI consume.
@@ -121,6 +127,12 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
   private result: CaptureEnd | null = null
   private lastExit: CaptureEnd = { status: 'interrupted', reason: 'target exited' }
   private targetName = ''
+  /** Below the attached processes, seen but not attached yet: the run is not over while there are any. */
+  private readonly waiting = new Set<number>()
+  /** Attached processes that exec()ed another program: attached again once it has started. */
+  private readonly replaced = new Set<number>()
+  /** Processes left alone (sandboxed, or attaching failed): not tried again. */
+  private readonly ignored = new Set<number>()
   private readonly truncatedFns = new Set<string>()
   private readonly located = new Map<string, LocatedMessage>()
   private readonly config: AgentConfig
@@ -147,7 +159,6 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
       patterns: loadTlsPatterns(),
       located: [],
     }
-    backend.onChild((host, child) => void this.onChild(host, child))
     backend.onRefused((why) => this.refuse(`bridge: ${why}`))
   }
 
@@ -161,16 +172,19 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
     const { target } = this.opts
     if ('spawn' in target) {
       this.targetName = basename(target.spawn[0])
-      await this.open({ spawn: target.spawn, env: target.env }, this.targetName, null, null)
+      await this.open({ spawn: target.spawn, env: target.env }, this.targetName, null, null, target.spawn)
     } else await this.attachAll(target)
     this.started = true
+    if (this.tree) void this.followTree()
     this.endIfGone()
   }
 
   private async attachAll(target: { pids: number[] } | { name: string }): Promise<void> {
     const list = await this.backend.listProcesses(this.opts.host)
     const exclude = new Set([process.pid, ...(this.opts.exclude ?? [])])
-    const chosen = selectProcesses(list, target, this.tree, exclude)
+    const chosen = selectProcesses(list, target, this.tree, exclude).filter(
+      (p) => !this.skipSandboxed(p.pid, p.name),
+    )
     this.targetName = 'name' in target ? target.name : (chosen[0]?.name ?? '')
     const errors: unknown[] = []
     // Processes of one app share their binaries: the first one locates statically linked TLS code, the
@@ -179,7 +193,7 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
     const worker = async (limit = Infinity) => {
       for (let p = queue.shift(), n = 0; p; p = ++n < limit ? queue.shift() : undefined) {
         try {
-          await this.open({ pid: p.pid }, p.name, p.ppid, p.path)
+          await this.open({ pid: p.pid }, p.name, p.ppid, p.path, p.argv)
         } catch (err) {
           errors.push(err)
           if (chosen.length > 1)
@@ -197,13 +211,23 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
     name: string,
     ppid: number | null,
     path: string | null,
+    argv: string[] | null,
   ): Promise<void> {
-    const s = await this.backend.open(this.opts.host, target, this.source, { childGating: this.tree })
+    // Marked before Frida is asked, so that the tree's poller never attaches a second agent meanwhile.
+    const known = 'pid' in target ? target.pid : null
+    if (known !== null) this.opening.add(known)
+    let s: AgentSession
+    try {
+      s = await this.backend.open(this.opts.host, target, this.source)
+    } catch (err) {
+      if (known !== null) this.opening.delete(known)
+      throw err
+    }
     this.opening.add(s.pid)
     try {
       const before = Date.now()
       const agentNow = await s.call<number>('now')
-      const info: AttachInfo = { pid: s.pid, name, ppid, path }
+      const info: AttachInfo = { pid: s.pid, name, ppid, path, argv }
       // The agent stamps captures with the target's clock; a remote lab machine's may be off.
       const p: Attached = { info, session: s, clockOffset: Math.round((before + Date.now()) / 2 - agentNow) }
       s.onMessage((m) => this.onMessage(p, m))
@@ -220,32 +244,101 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
       await s.resume()
     } catch (err) {
       this.procs.delete(s.pid)
-      await ('spawn' in target ? s.kill() : s.detach().then(() => s.resume())).catch(() => undefined)
+      await ('spawn' in target ? s.kill() : s.detach()).catch(() => undefined)
       throw err
     } finally {
       this.opening.delete(s.pid)
     }
   }
 
-  /** A process started by one we watch, held by Frida until it is hooked; never left suspended. */
-  private async onChild(host: string | null, child: ChildInfo): Promise<void> {
-    if (host !== this.opts.host) return
-    if (this.stopping || this.result) {
-      await this.backend.resume(host, child.pid).catch(() => undefined)
-      return
+  /**
+   * Follows the tree: new processes below the attached ones are found by polling the process list, and
+   * attached once they have run a while (`startupGraceMs`), as whatever they have become by then, unless
+   * they are sandboxed. Frida's child gating would catch them earlier, but it holds every fork until the
+   * host answers, and apps wait on their forks: Chromium's browser gives up on a zygote that does not
+   * ping back within moments. A process that exec()s another program is re-attached the same way.
+   */
+  private async followTree(): Promise<void> {
+    const seen = new Map<number, number>()
+    const exclude = new Set([process.pid, ...(this.opts.exclude ?? [])])
+    while (!this.stopping && !this.result) {
+      try {
+        const list = await this.backend.listProcesses(this.opts.host)
+        const now = Date.now()
+        const alive = new Set(list.map((p) => p.pid))
+        const mine = new Set([...this.procs.keys(), ...this.replaced])
+        for (const p of descendants(list, mine)) {
+          if (
+            exclude.has(p.pid) ||
+            this.procs.has(p.pid) ||
+            this.opening.has(p.pid) ||
+            this.ignored.has(p.pid)
+          )
+            continue
+          if (!seen.has(p.pid)) seen.set(p.pid, now)
+          this.waiting.add(p.pid)
+        }
+        for (const pid of this.replaced) {
+          if (!seen.has(pid)) seen.set(pid, now)
+          this.waiting.add(pid)
+        }
+        const byPid = new Map(list.map((p) => [p.pid, p]))
+        for (const pid of [...this.waiting]) {
+          if (!alive.has(pid)) {
+            this.waiting.delete(pid)
+            this.replaced.delete(pid)
+            continue
+          }
+          if (now - (seen.get(pid) ?? now) < startupGraceMs) continue
+          this.waiting.delete(pid)
+          this.replaced.delete(pid)
+          const p = byPid.get(pid)!
+          if (this.skipSandboxed(pid, p.name)) {
+            this.ignored.add(pid)
+            continue
+          }
+          void this.open({ pid }, p.name, p.ppid, p.path, p.argv).catch((err: unknown) => {
+            if (this.opts.host !== null || processAlive(pid)) {
+              this.ignored.add(pid)
+              this.emit('warning', `could not attach to pid ${pid} (${p.name}): ${errorMessage(err)}`)
+            }
+          })
+        }
+      } catch (err) {
+        this.emit('warning', `cannot list processes to follow the app: ${errorMessage(err)}`)
+      }
+      this.endIfGone()
+      await new Promise((r) => setTimeout(r, treePollMs))
     }
-    const parent = this.procs.get(child.parentPid)
-    const name = child.path ? basename(child.path) : (parent?.info.name ?? '')
-    this.opening.add(child.pid)
+  }
+
+  /** Without a followed tree: a process that exec()ed is attached again once its new program has started. */
+  private async reattachReplaced(pid: number): Promise<void> {
+    await new Promise((r) => setTimeout(r, startupGraceMs))
     try {
-      await this.open({ pid: child.pid, gated: true }, name, child.parentPid, child.path)
+      const p = (await this.backend.listProcesses(this.opts.host)).find((x) => x.pid === pid)
+      if (p && !this.stopping && !this.result && !this.skipSandboxed(pid, p.name))
+        await this.open({ pid }, p.name, p.ppid, p.path, p.argv)
     } catch (err) {
-      this.emit('warning', `could not hook child pid ${child.pid} (${name}): ${errorMessage(err)}`)
-      await this.backend.resume(host, child.pid).catch(() => undefined)
+      this.emit(
+        'warning',
+        `could not attach again to pid ${pid} after it started another program: ${errorMessage(err)}`,
+      )
     } finally {
-      this.opening.delete(child.pid)
+      this.replaced.delete(pid)
       this.endIfGone()
     }
+  }
+
+  /** Leaves a seccomp-sandboxed process alone, and says so once. */
+  private skipSandboxed(pid: number, name: string): boolean {
+    if (!seccompSandboxed(pid, this.opts.host)) return false
+    this.emit(
+      'warning',
+      `pid ${pid} (${name}) runs in a seccomp sandbox: not attached (Frida would break it; sandboxed processes ` +
+        'do their networking through an unsandboxed one, which is attached)',
+    )
+    return true
   }
 
   private refuse(why: string): void {
@@ -312,8 +405,12 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
     this.procs.delete(pid)
     this.emit('detach', { ...d, pid })
     if (d.reason.startsWith('backend-died')) return this.finish(endFor(d))
-    // exec(): the same pid comes back as a gated child with its new image.
-    if (d.reason === 'process-replaced') return
+    // exec(): the same pid runs another program now; it is attached again once that has started.
+    if (d.reason === 'process-replaced') {
+      this.replaced.add(pid)
+      if (!this.tree) void this.reattachReplaced(pid)
+      return
+    }
     const end = endFor(d)
     if (end.status === 'failed' || this.lastExit.status !== 'failed') this.lastExit = end
     this.endIfGone()
@@ -321,7 +418,8 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
 
   /** The run ends when none of its processes is left (and none is being attached). */
   private endIfGone(): void {
-    if (!this.started || this.result || this.procs.size > 0 || this.opening.size > 0) return
+    const pending = this.opening.size + this.waiting.size + this.replaced.size
+    if (!this.started || this.result || this.procs.size > 0 || pending > 0) return
     if (this.stopping) return this.finish({ status: 'completed', reason: 'stopped' })
     if (this.opts.reattach && this.lastExit.status !== 'completed') {
       this.emit('warning', `${this.lastExit.reason}; waiting for "${this.targetName}" to start again`)

@@ -4,10 +4,8 @@ import { join } from 'node:path'
 import { UserError } from '../errors'
 import type {
   AgentSession,
-  ChildInfo,
   DetachInfo,
   FridaBackend,
-  OpenOptions,
   ProcessInfo,
   ProcessTarget,
   ScriptMessage,
@@ -27,14 +25,7 @@ interface FridaScript {
 interface FridaSession {
   readonly detached: Signal<(reason: string, crash: { summary: string; report: string } | null) => void>
   createScript(source: string): Promise<FridaScript>
-  enableChildGating(): Promise<void>
   detach(): Promise<void>
-}
-interface FridaChild {
-  pid: number
-  parentPid: number
-  origin: string
-  path: string | null
 }
 interface FridaProcess {
   pid: number
@@ -42,7 +33,6 @@ interface FridaProcess {
   parameters: { ppid?: number; path?: string; argv?: string[] }
 }
 interface FridaDevice {
-  readonly childAdded: Signal<(child: FridaChild) => void>
   enumerateProcesses(options: { scope: 'full' }): Promise<FridaProcess[]>
   attach(target: number): Promise<FridaSession>
   spawn(argv: string[], options: { stdio: 'inherit'; env?: Record<string, string> }): Promise<number>
@@ -79,7 +69,6 @@ export async function loadNodeFrida(): Promise<FridaModule | null> {
 export class NodeBackend implements FridaBackend {
   readonly kind = 'node'
   private readonly devices = new Map<string, Promise<FridaDevice>>()
-  private readonly childListeners: ((host: string | null, child: ChildInfo) => void)[] = []
 
   private constructor(
     private readonly frida: FridaModule,
@@ -100,16 +89,7 @@ export class NodeBackend implements FridaBackend {
     const key = host ?? ''
     let d = this.devices.get(key)
     if (!d) {
-      d = (host ? this.frida.getDeviceManager().addRemoteDevice(host) : this.frida.getLocalDevice()).then(
-        (device) => {
-          device.childAdded.connect((c) => {
-            const info = { pid: c.pid, parentPid: c.parentPid, origin: c.origin, path: c.path }
-            if (this.childListeners.length === 0) void device.resume(c.pid).catch(() => undefined)
-            for (const l of this.childListeners) l(host, info)
-          })
-          return device
-        },
-      )
+      d = host ? this.frida.getDeviceManager().addRemoteDevice(host) : this.frida.getLocalDevice()
       this.devices.set(key, d)
     }
     return d
@@ -130,12 +110,7 @@ export class NodeBackend implements FridaBackend {
     }
   }
 
-  async open(
-    host: string | null,
-    target: ProcessTarget,
-    source: string,
-    opts: OpenOptions = {},
-  ): Promise<AgentSession> {
+  async open(host: string | null, target: ProcessTarget, source: string): Promise<AgentSession> {
     try {
       const device = await this.device(host)
       const spawned = 'spawn' in target
@@ -146,7 +121,7 @@ export class NodeBackend implements FridaBackend {
           })
         : target.pid
       try {
-        return await this.load(device, pid, spawned || target.gated === true, source, opts)
+        return await this.load(device, pid, spawned, source)
       } catch (err) {
         if (spawned) await device.kill(pid).catch(() => undefined)
         throw err
@@ -161,10 +136,8 @@ export class NodeBackend implements FridaBackend {
     pid: number,
     suspended: boolean,
     source: string,
-    opts: OpenOptions,
   ): Promise<AgentSession> {
     const session = await device.attach(pid)
-    if (opts.childGating) await session.enableChildGating()
     const script = await session.createScript(source)
     const onMessage: ((m: ScriptMessage) => void)[] = []
     const onLog: ((level: string, text: string) => void)[] = []
@@ -200,20 +173,8 @@ export class NodeBackend implements FridaBackend {
     }
   }
 
-  onChild(listener: (host: string | null, child: ChildInfo) => void): void {
-    this.childListeners.push(listener)
-  }
-
   /** In-process, nothing arrives as text to refuse; agent messages are checked by the capture run. */
   onRefused(): void {}
-
-  async resume(host: string | null, pid: number): Promise<void> {
-    try {
-      await (await this.device(host)).resume(pid)
-    } catch (err) {
-      throw explainFridaError(err as Error, { pid }, host)
-    }
-  }
 
   async close(): Promise<void> {}
 }

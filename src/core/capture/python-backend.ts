@@ -3,10 +3,8 @@ import { UserError } from '../errors'
 import { resourcePath } from '../paths'
 import type {
   AgentSession,
-  ChildInfo,
   DetachInfo,
   FridaBackend,
-  OpenOptions,
   ProcessInfo,
   ProcessTarget,
   ScriptMessage,
@@ -46,7 +44,7 @@ class BridgeSession implements AgentSession {
     return this.bridge.request('call', { session: this.id, method, args }) as Promise<T>
   }
   async resume(): Promise<void> {
-    if (this.suspended) await this.bridge.resume(this.host, this.pid)
+    if (this.suspended) await this.bridge.request('resume', { host: this.host, pid: this.pid })
   }
   async detach(): Promise<void> {
     if (!this.ended) await this.bridge.request('detach', { session: this.id })
@@ -84,7 +82,6 @@ export class PythonBackend implements FridaBackend {
   private readonly sessions = new Map<number, BridgeSession>()
   /** Detach events that beat the attach reply (target died while the agent loaded). */
   private readonly earlyDetach = new Map<number, DetachInfo>()
-  private readonly childListeners: ((host: string | null, c: ChildInfo) => void)[] = []
   private exited: string | null = null
   private readonly refusedListeners: ((why: string) => void)[] = []
 
@@ -136,7 +133,10 @@ export class PythonBackend implements FridaBackend {
     if (this.exited) return Promise.reject(new Error(`the Frida bridge has exited (${this.exited})`))
     const id = this.nextId++
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject })
+      // Frida's error type travels along for explainFridaError; the message is what users read.
+      const fail = (e: { type?: string; message: string }) =>
+        reject(Object.assign(new Error(e.message), { type: e.type }))
+      this.pending.set(id, { resolve, reject: fail })
       this.child.stdin.write(JSON.stringify({ id, op, ...params }) + '\n')
     })
   }
@@ -160,11 +160,7 @@ export class PythonBackend implements FridaBackend {
     } else if (msg.event === 'message') {
       this.sessions.get(msg.session)?.deliver({ message: msg.message, data })
     } else if (msg.event === 'log') this.sessions.get(msg.session)?.log(msg.level, msg.text)
-    else if (msg.event === 'child') {
-      const c: ChildInfo = { pid: msg.pid, parentPid: msg.parentPid, origin: msg.origin, path: msg.path }
-      if (this.childListeners.length === 0) void this.resume(msg.host, msg.pid).catch(() => undefined)
-      for (const l of this.childListeners) l(msg.host, c)
-    } else if (msg.event === 'detached') {
+    else if (msg.event === 'detached') {
       const s = this.sessions.get(msg.session)
       if (s) s.end({ reason: msg.reason, crash: msg.crash })
       else this.earlyDetach.set(msg.session, { reason: msg.reason, crash: msg.crash })
@@ -197,36 +193,22 @@ export class PythonBackend implements FridaBackend {
     return this.ask<ProcessInfo[]>('processes', { host }, null, host)
   }
 
-  async open(
-    host: string | null,
-    target: ProcessTarget,
-    source: string,
-    opts: OpenOptions = {},
-  ): Promise<AgentSession> {
-    const childGating = opts.childGating ?? false
+  async open(host: string | null, target: ProcessTarget, source: string): Promise<AgentSession> {
     const spawned = 'spawn' in target
     const r = await this.ask<{ session: number; pid: number }>(
       spawned ? 'spawn' : 'attach',
       spawned
-        ? { host, argv: target.spawn, env: target.env ?? null, source, childGating }
-        : { host, pid: target.pid, source, childGating },
+        ? { host, argv: target.spawn, env: target.env ?? null, source }
+        : { host, pid: target.pid, source },
       target,
       host,
     )
-    const s = new BridgeSession(this, r.session, r.pid, host, spawned || target.gated === true)
+    const s = new BridgeSession(this, r.session, r.pid, host, spawned)
     const early = this.earlyDetach.get(r.session)
     this.earlyDetach.delete(r.session)
     if (early) queueMicrotask(() => s.end(early))
     else this.sessions.set(r.session, s)
     return s
-  }
-
-  onChild(listener: (host: string | null, child: ChildInfo) => void): void {
-    this.childListeners.push(listener)
-  }
-
-  async resume(host: string | null, pid: number): Promise<void> {
-    await this.ask('resume', { host, pid }, { pid }, host)
   }
 
   async close(): Promise<void> {
