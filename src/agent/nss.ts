@@ -48,20 +48,72 @@ interface Owner {
   nspr: boolean
 }
 
-/** What each methods table's address says, learned once per table (there are a few dozen). */
-const owners = new Map<number, Owner>()
-const maxOwners = 512
+interface ModuleSpan {
+  base: number
+  end: number
+  path: string
+  ssl: boolean
+}
+
+/**
+ * Loaded modules, sorted by base, filled on the agent's own thread only: Gum's module lookups take its module
+ * registry lock, which a thread loading a library holds while it waits for the JS lock to run module
+ * observers; from a hook, whose thread holds the JS lock, that deadlocks (Firefox hung so when attached).
+ */
+let modules: ModuleSpan[] = []
+const sslByModule = new Map<string, boolean>()
+let refreshPending = false
+let refreshedAt = 0
+/** A miss (a library loaded since) asks for a refresh at most this often. */
+const refreshEveryMs = 250
 
 function defines(module: Module, name: string): boolean {
   const address = module.findExportByName(name)
   return address !== null && Process.findModuleByAddress(address)?.base.equals(module.base) === true
 }
 
+function refreshModules(): void {
+  refreshPending = false
+  refreshedAt = Date.now()
+  modules = Process.enumerateModules()
+    .map((m) => {
+      const base = addressOf(m.base)
+      const key = `${m.path}@${base}`
+      let ssl = sslByModule.get(key)
+      if (ssl === undefined) sslByModule.set(key, (ssl = defines(m, 'SSL_ImportFD')))
+      return { base, end: base + m.size, path: m.path, ssl }
+    })
+    .sort((a, b) => a.base - b.base)
+}
+refreshModules()
+
+function moduleAt(address: number): ModuleSpan | null {
+  let lo = 0
+  let hi = modules.length - 1
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1
+    if (address < modules[mid].base) hi = mid - 1
+    else if (address >= modules[mid].end) lo = mid + 1
+    else return modules[mid]
+  }
+  if (!refreshPending && Date.now() - refreshedAt >= refreshEveryMs) {
+    refreshPending = true
+    setTimeout(refreshModules, 0)
+  }
+  return null
+}
+
+/** What each methods table's address says, learned once per table (there are a few dozen). */
+const owners = new Map<number, Owner>()
+const maxOwners = 512
+
 function ownerOf(methods: number, nspr: Module): Owner {
   let owner = owners.get(methods)
   if (owner === undefined) {
-    const m = methods > 0 ? Process.findModuleByAddress(ptr(methods)) : null
-    owner = { ssl: m !== null && defines(m, 'SSL_ImportFD'), nspr: m !== null && m.base.equals(nspr.base) }
+    const m = moduleAt(methods)
+    // Outside every module known yet: maybe a library loaded since; asked again once the table is refreshed.
+    if (!m) return { ssl: false, nspr: false }
+    owner = { ssl: m.ssl, nspr: m.path === nspr.path }
     if (owners.size >= maxOwners) owners.clear()
     owners.set(methods, owner)
   }

@@ -1,9 +1,9 @@
 /**
  * Whether memory can be read before a hook reads it, so a stale or bogus pointer in a target's structures
  * means "not ours" rather than an access violation. Mappings are learned one by one, on the first address
- * that falls into each, so a hot hook pays a binary search over plain numbers and no system call.
- * Addresses are numbers: user-space addresses fit a double exactly, and number arithmetic costs a hook far
- * less than NativePointer calls.
+ * that falls into each (Process.findRangeByAddress reads the memory map, not Gum's module registry), so a
+ * hot hook pays a binary search and no system call. Addresses are plain numbers: user-space addresses fit a
+ * double exactly.
  */
 
 const littleEndian = new Uint8Array(Memory.alloc(4).writeU32(1).readByteArray(4)!)[0] === 1

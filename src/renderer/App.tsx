@@ -1,12 +1,16 @@
 import { useEffect, useRef } from 'react'
 import { pages, useNav, type Page } from './nav'
 import { ClassifierPage } from './pages/ClassifierPage'
+import { ComparePage } from './pages/ComparePage'
 import { ExperimentPage } from './pages/ExperimentPage'
+import { PlansPage } from './pages/PlansPage'
 import { SessionsPage } from './pages/SessionsPage'
 import { SettingsPage } from './pages/SettingsPage'
 
 const titles: Record<Page, string> = {
   experiment: 'Experiment',
+  plans: 'Plans',
+  compare: 'Compare',
   sessions: 'Sessions',
   classifier: 'Classifier',
   settings: 'Settings',
@@ -14,6 +18,8 @@ const titles: Record<Page, string> = {
 
 const views: Record<Page, () => React.JSX.Element> = {
   experiment: ExperimentPage,
+  plans: PlansPage,
+  compare: ComparePage,
   sessions: SessionsPage,
   classifier: ClassifierPage,
   settings: SettingsPage,

@@ -18,9 +18,32 @@ export const sessionMeta = z.object({
   notes: z.string().max(100_000).default(''),
   profile: z.string().max(200).default(''),
   intervalS: z.number().positive().max(86_400).nullable().default(null),
+  /**
+   * dB added to the recorded levels (dB re digital full scale) to give sound pressure levels: the SPL that full
+   * scale produces at the microphone. null: not calibrated, levels stay dBFS.
+   */
+  calibrationDb: z.number().min(-200).max(200).nullable().default(null),
 })
 export type SessionMeta = z.infer<typeof sessionMeta>
 export type SessionMetaInput = z.input<typeof sessionMeta>
+export type SessionMetaField = keyof SessionMeta
+
+type Undefaulted<S extends z.ZodRawShape> = {
+  [K in keyof S]: z.ZodOptional<S[K] extends z.ZodDefault<infer T> ? T : S[K]>
+}
+
+/**
+ * An edit of a session's metadata: only the fields it names, validated, with no defaults. (zod fills a
+ * default into a `.partial()` field that is absent, which would make an edit of the notes empty the rest.)
+ */
+export const sessionPatch = z
+  .object(
+    Object.fromEntries(
+      Object.entries(sessionMeta.shape).map(([k, s]) => [k, s.unwrap().optional()]),
+    ) as Undefaulted<typeof sessionMeta.shape>,
+  )
+  .strict()
+export type SessionPatch = z.infer<typeof sessionPatch>
 
 export const session = sessionMeta.extend({
   id: z.number().int(),
@@ -90,8 +113,17 @@ export const levelWindow = z.object({
 })
 export type LevelWindow = z.infer<typeof levelWindow>
 
-/** Leq over the one second that starts at t (same weighting and calibration as the session's windows). */
-export const levelSecond = z.object({ t: z.number(), level: z.number().nullable() })
+/**
+ * Leq over the one second that starts at t (same weighting as the session's windows), and the largest and the
+ * mean magnitude of its unweighted samples (0..1 of full scale), from which the paper's per-window measures are
+ * worked out; sessions recorded before these were kept lack them.
+ */
+export const levelSecond = z.object({
+  t: z.number(),
+  level: z.number().nullable(),
+  absMax: z.number().nonnegative().nullable().optional(),
+  absMean: z.number().nonnegative().nullable().optional(),
+})
 export type LevelSecond = z.infer<typeof levelSecond>
 
 export const sessionEventKind = z.enum([

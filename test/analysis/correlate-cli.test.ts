@@ -28,11 +28,30 @@ describe('mutescope correlate', () => {
     expect(r.stderr).toBe('')
     expect(r.status).toBe(0)
     const out = JSON.parse(r.stdout)
-    expect(Object.keys(out).sort()).toEqual(['lafmax', 'n', 'pairs', 'pearson', 'spearman'])
+    expect(Object.keys(out).sort()).toEqual([
+      'calibrationDb',
+      'lafmax',
+      'maxMagnitude',
+      'meanMagnitude',
+      'n',
+      'pairs',
+      'pearson',
+      'spearman',
+    ])
+    expect(out.calibrationDb).toBeNull()
     expect(out.n).toBe(24)
     expect(out.pairs).toHaveLength(24)
     expect(Object.keys(out.pairs[0]).sort()).toEqual(
-      ['audioMaxGain', 'audioMeanGain', 'audioMinGain', 'lafmax', 'laeq', 't'].sort(),
+      [
+        'audioMaxGain',
+        'audioMeanGain',
+        'audioMinGain',
+        'lafmax',
+        'laeq',
+        'maxMagnitude',
+        'meanMagnitude',
+        't',
+      ].sort(),
     )
     expect(out.pairs[0]).toEqual({
       t: expected.pairs[0].t,
@@ -41,6 +60,8 @@ describe('mutescope correlate', () => {
       audioMaxGain: expected.pairs[0].audioMaxGain,
       laeq: expected.pairs[0].laeq,
       lafmax: expected.pairs[0].lafmax,
+      maxMagnitude: expected.pairs[0].maxMagnitude,
+      meanMagnitude: expected.pairs[0].meanMagnitude,
     })
     for (const g of ['min', 'mean', 'max'] as const) {
       const p = expected.laeq.pearson[g]
@@ -57,6 +78,11 @@ describe('mutescope correlate', () => {
     }
     expect(out.pearson.mean.r).toBeCloseTo(-1, 12)
     expect(out.lafmax.n).toBe(expected.lafmax.n)
+    expect(out.maxMagnitude.pearson.mean).toEqual({
+      r: expected.maxMagnitude.pearson.mean?.r,
+      ci: expected.maxMagnitude.pearson.mean?.ci,
+      p: expected.maxMagnitude.pearson.mean?.p,
+    })
   })
 
   it('finds the lag itself and writes SVG, PNG and CSV', () => {
@@ -93,10 +119,15 @@ describe('mutescope correlate', () => {
     expect(r.status).toBe(0)
     // The first fixed window, moved 5 s earlier by the lag, begins before playback and is left out.
     expect(r.stdout).toMatch(
-      /^session \d+: 23 aligned intervals \(fixed, interval 10 s, offset 0 s, lag 5 s\)/,
+      /^session \d+: 23 windows \(the paper's fixed windows from playback start, 10 s each, offset 0 s, lag 5 s\)/,
     )
+    expect(r.stdout).toContain('levels in dB re digital full scale (no calibration offset)')
     expect(r.stdout).toMatch(/mean gain\s+r = -?\d\.\d\d \[/)
-    expect(r.stdout).toContain('vs LAFmax')
+    expect(r.stdout).toContain('vs LAFmax, dBFS (A-weighted) (n = 23)')
+    expect(r.stdout).toContain('vs max magnitude (paper), dBFS (n = 23)')
+    const calibrated = runCli(['correlate', String(id), '--lag', '5', '--calibration', '94'], { dataDir })
+    expect(calibrated.stdout).toContain('levels calibrated: 94 dB added (dB SPL)')
+    expect(calibrated.stdout).toContain('vs LAeq, dBA (n = 24)')
   })
 
   it('fails with a message naming the fix', () => {

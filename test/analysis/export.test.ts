@@ -49,7 +49,7 @@ describe('plotSvg', () => {
   it('labels both axes with units and the legend with r and n per gain', () => {
     const s = svg()
     expect(s.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true)
-    expect(s).toContain('>LAeq (dBA re full scale)</text>')
+    expect(s).toContain('>LAeq, dBFS (A-weighted)</text>')
     expect(s).toContain('>Reported audio gain (dB)</text>')
     for (const g of ['min', 'mean', 'max'] as const) {
       const p = result.laeq.pearson[g]
@@ -67,13 +67,11 @@ describe('plotSvg', () => {
   })
 
   it('plots only the chosen gains and level, escapes the title, labels calibrated levels', () => {
-    const s = plotSvg(result, {
-      gains: ['mean'],
-      level: 'lafmax',
-      title: 'Webex <muted> & "music"',
-      calibrated: true,
-    })
-    expect(s).toContain('>LAFmax (dBA)</text>')
+    const s = plotSvg(
+      { ...result, calibrationDb: 94 },
+      { gains: ['mean'], level: 'lafmax', title: 'Webex <muted> & "music"' },
+    )
+    expect(s).toContain('>LAFmax, dBA</text>')
     expect(s).toContain('Webex &#60;muted&#62; &#38; &#34;music&#34;')
     expect(s).not.toContain('<muted>')
     expect(count(s, 'class="fit"')).toBe(1)
@@ -99,7 +97,7 @@ describe('pairsCsv', () => {
   it('writes a header and one row per aligned window, empty cells for missing values', () => {
     const lines = pairsCsv(result).trimEnd().split('\r\n')
     expect(lines[0]).toBe(
-      't,time_iso,window_start,window_end,audioMinGain,audioMeanGain,audioMaxGain,laeq,lafmax',
+      't,time_iso,window_start,window_end,audioMinGain,audioMeanGain,audioMaxGain,laeq,lafmax,maxMagnitude,meanMagnitude,calibrationDb',
     )
     expect(lines).toHaveLength(31)
     const first = lines[1].split(',')
@@ -112,7 +110,7 @@ describe('pairsCsv', () => {
       '\r\n',
     )[1]
     expect(blank.split(',')[4]).toBe('')
-    expect(blank.endsWith(',')).toBe(true)
+    expect(blank.split(',')[8]).toBe('')
   })
 })
 

@@ -15,7 +15,10 @@ export function rng(seed: number): () => number {
   }
 }
 
-/** Per-second levels that hold a random level for 3 to 12 s, then jump: like episodes with quiet and loud scenes. */
+/**
+ * Per-second levels that hold a random level for 3 to 12 s, then jump: like episodes with quiet and loud scenes.
+ * Each second's sample magnitudes follow its level: mean |x| 3 dB below it, the largest |x| 9 dB above it.
+ */
 export function steppedLevels(startT: number, count: number, random: () => number): LevelSecond[] {
   const out: LevelSecond[] = []
   let level = -40
@@ -25,7 +28,8 @@ export function steppedLevels(startT: number, count: number, random: () => numbe
       level = -60 + 40 * random()
       hold = 3 + Math.floor(10 * random())
     }
-    out.push({ t: startT + i * 1000, level: level + (random() - 0.5) })
+    const l = level + (random() - 0.5)
+    out.push({ t: startT + i * 1000, level: l, absMax: 10 ** ((l + 9) / 20), absMean: 10 ** ((l - 3) / 20) })
   }
   return out
 }
@@ -123,6 +127,8 @@ export function writeSyntheticSession(
     seed: number
     clockSkewS?: number
     intervalInMeta?: boolean
+    /** Spread (dB) of uniform noise added to each mean gain (not min and max), so its r is no longer -1. */
+    noiseDb?: number
   },
 ): SyntheticSession {
   const random = rng(opts.seed)
@@ -137,8 +143,14 @@ export function writeSyntheticSession(
     const end = playbackStartT + opts.lagS * 1000 + 400 + (k + 1) * interval
     const leq = energyMean(seconds, end - opts.lagS * 1000 - interval, end - opts.lagS * 1000)
     const mean = 40 - 0.6 * leq
+    const noise = (opts.noiseDb ?? 0) * (random() - 0.5)
     records.push(
-      gainRecord(end + (opts.clockSkewS ?? 0) * 1000, Math.round(mean - 5), mean, Math.round(mean + 4)),
+      gainRecord(
+        end + (opts.clockSkewS ?? 0) * 1000,
+        Math.round(mean - 5),
+        mean + noise,
+        Math.round(mean + 4),
+      ),
     )
   }
   const session = store.createSession(

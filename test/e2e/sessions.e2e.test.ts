@@ -1,7 +1,14 @@
+import { randomBytes } from 'node:crypto'
+import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
+import { gunzipSync } from 'node:zlib'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { exportBundle } from '../../src/core/store/bundle'
+import { SessionStore } from '../../src/core/store/session-store'
+import { bundleChunkBytes } from '../../src/shared/contract/sessions'
 import { artifactsDir, launchChromium } from '../support/browser'
+import { captureOf } from '../support/captures'
 import { startServe, tempDir } from '../support/helpers'
 
 let browser: Browser
@@ -55,14 +62,61 @@ describe('Sessions page in Chromium (web mode)', () => {
     await server.stop()
   })
 
-  it('shows an error state, not a blank page, when the token is wrong', async () => {
+  it('takes the token out of the address bar, and says when a link lacks a valid one', async () => {
     const server = startServe(tempDir())
+    const url = await server.url
     const page = await browser.newPage()
-    await page.goto((await server.url).replace(/token=.*/, 'token=wrong') + '#/sessions')
-    await page
-      .getByRole('alert')
-      .getByText(/cannot reach the MuteScope server/)
-      .waitFor()
+    await page.goto(url + '#/sessions')
+    await page.getByText('No sessions yet').waitFor()
+    expect(page.url()).not.toContain('token')
+    await page.goBack() // no history entry holds the token either
+    expect(page.url()).toBe('about:blank')
+    await page.goForward()
+    expect(page.url()).not.toContain('token')
+    await page.reload() // the tab still has it
+    await page.getByText('No sessions yet').waitFor()
+    for (const link of [url.replace(/token=.*/, 'token=wrong'), url.replace(/\?token=.*/, '')]) {
+      const other = await browser.newPage()
+      await other.goto(link + '#/sessions')
+      await other
+        .getByRole('alert')
+        .getByText('this link lacks a valid token: open the URL that `mutescope serve` printed')
+        .waitFor()
+      await other.close()
+    }
+    await page.close()
+    await server.stop()
+  })
+
+  it('imports and exports a bundle larger than one chunk through the page', async () => {
+    const dataDir = tempDir()
+    const store = SessionStore.open({ dir: dataDir })
+    const id = store.createSession({ name: 'Chunked bundle' }).id
+    store.appendCaptures(
+      id,
+      Array.from({ length: 3 }, (_, t) => captureOf(new Uint8Array(randomBytes(3 * 1024 * 1024)), { t })),
+    )
+    store.finishSession(id, 'completed')
+    const bundle = join(tempDir(), 'in.jsonl.gz')
+    await exportBundle(store, id, bundle)
+    store.deleteSession(id)
+    store.close()
+    expect(statSync(bundle).size).toBeGreaterThan(2 * bundleChunkBytes)
+
+    const server = startServe(dataDir)
+    const page = await browser.newPage()
+    await page.goto((await server.url) + '#/sessions')
+    await page.getByText('No sessions yet').waitFor()
+    await page.getByLabel('Session bundle to import').setInputFiles(bundle)
+    await page.getByRole('heading', { name: 'Chunked bundle' }).waitFor()
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export bundle' }).click(),
+    ])
+    const out = join(tempDir(), 'out.jsonl.gz')
+    await download.saveAs(out)
+    const lines = (file: string) => gunzipSync(readFileSync(file)).toString().split('\n').slice(1)
+    expect(lines(out)).toEqual(lines(bundle)) // the same rows, whatever the export time in the header
     await page.close()
     await server.stop()
   })

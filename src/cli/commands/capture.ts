@@ -8,7 +8,7 @@ import { CaptureRun } from '../../core/capture/capture-run'
 import { recordRun, unseenMessage } from '../../core/capture/record'
 import { defaultRedactions, parseRedactions, redactor } from '../../core/capture/redact'
 import { openBackend } from '../../core/capture/select-backend'
-import { parseSpawnCommand, resolveProgram } from '../../core/capture/spawn-argv'
+import { spawnArgv } from '../../core/capture/spawn-argv'
 import { EgressRun } from '../../core/egress/egress-run'
 import { UserError } from '../../core/errors'
 import { dataDir } from '../../core/paths'
@@ -47,8 +47,7 @@ function targetOf(opts: CaptureOpts): Target {
   if (given !== 1) throw new UserError('give exactly one of --pid N, --name NAME or --spawn "CMD ARGS"')
   if (opts.pid !== undefined) return { pids: opts.pid }
   if (opts.name !== undefined) return { name: opts.name }
-  const argv = parseSpawnCommand(opts.spawn ?? '')
-  return { spawn: opts.host ? argv : [resolveProgram(argv[0]), ...argv.slice(1)] }
+  return { spawn: spawnArgv(opts.spawn ?? '', opts.host) }
 }
 
 function hookList(value: string): HookGroup[] {
@@ -155,6 +154,7 @@ async function capture(opts: CaptureOpts): Promise<void> {
         )
     })
     run.on('unseen', (u) => log(`warning: ${printable(unseenMessage(u))}`))
+    run.on('detach', (d) => log(`pid ${d.pid} detached (${d.reason})`))
     run.on('warning', (w) => log(`warning: ${w}`))
     const stop = () => void run.stop()
     // A closed stdout (e.g. piped into head) ends the capture like Ctrl-C instead of crashing it.

@@ -7,6 +7,7 @@ import { plotSvg } from '../../core/analysis/plot-svg'
 import { UserError } from '../../core/errors'
 import { SessionStore } from '../../core/store/session-store'
 import type { AlignMethod, AnalysisResult, LevelStats } from '../../shared/contract/analysis'
+import { ALIGN_METHOD_NAMES, LEVEL_MEASURES, levelMeasure, measureLabel } from '../../shared/measures'
 import { action, finiteNumber, positiveInt, printJsonLine } from '../action'
 
 /** Numbers arrive as text and are parsed inside the action, where a bad value is a UserError (exit 1). */
@@ -18,14 +19,23 @@ interface Options {
   lagStep: string
   method: AlignMethod
   interval?: string
-  level: 'laeq' | 'lafmax'
+  level: string
   svg?: string
   png?: string
   csv?: string
   scale: string
   title?: string
-  calibrated?: boolean
+  calibration?: string
   json?: boolean
+}
+
+/** --calibration: a number of dB, "none" for none, absent for the session's own. */
+export function calibrationOption(value: string | undefined): number | null | undefined {
+  if (value === undefined) return undefined
+  if (value === 'none') return null
+  const n = finiteNumber('--calibration')(value)
+  if (Math.abs(n) > 200) throw new UserError(`--calibration must be within ±200 dB, got "${value}"`)
+  return n
 }
 
 function positiveNumber(name: string, value: string): number
@@ -61,9 +71,14 @@ export function correlateJson(r: AnalysisResult) {
       audioMaxGain: p.audioMaxGain,
       laeq: p.laeq,
       lafmax: p.lafmax,
+      maxMagnitude: p.maxMagnitude,
+      meanMagnitude: p.meanMagnitude,
     })),
+    calibrationDb: r.calibrationDb,
     ...contractStats(r.laeq),
     lafmax: { n: r.lafmax.n, ...contractStats(r.lafmax) },
+    maxMagnitude: { n: r.maxMagnitude.n, ...contractStats(r.maxMagnitude) },
+    meanMagnitude: { n: r.meanMagnitude.n, ...contractStats(r.meanMagnitude) },
   }
 }
 
@@ -77,15 +92,21 @@ function pValue(p: number | null | undefined): string {
 
 function summary(r: AnalysisResult): string {
   const a = r.alignment
+  const method = `${ALIGN_METHOD_NAMES[a.method]}, ${a.intervalS} s each`
   const lines = [
-    `session ${r.sessionId}: ${r.pairs.length} aligned intervals (${a.method}, interval ${a.intervalS} s, ` +
-      `offset ${a.offsetS} s, lag ${a.lagS} s${r.bestLag ? ' found by best-lag search' : ''})`,
+    `session ${r.sessionId}: ${r.pairs.length} windows (${method}, offset ${a.offsetS} s, lag ${a.lagS} s` +
+      `${r.bestLag ? ' found by best-lag search' : ''})`,
+    r.calibrationDb === null
+      ? 'levels in dB re digital full scale (no calibration offset)'
+      : `levels calibrated: ${r.calibrationDb} dB added (dB SPL)`,
   ]
-  for (const [label, stats] of [
-    [`L${a.weighting}eq`, r.laeq],
-    [`L${a.weighting}Fmax`, r.lafmax],
-  ] as const) {
-    lines.push(`vs ${label} (n = ${stats.n}):`)
+  for (const m of LEVEL_MEASURES) {
+    const stats = r[m]
+    if (stats.n === 0) {
+      lines.push(`vs ${measureLabel(m, a.weighting, r.calibrationDb !== null)}: not recorded in this session`)
+      continue
+    }
+    lines.push(`vs ${measureLabel(m, a.weighting, r.calibrationDb !== null)} (n = ${stats.n}):`)
     for (const g of ['min', 'mean', 'max'] as const) {
       const p = stats.pearson[g]
       const s = stats.spearman[g]
@@ -120,16 +141,19 @@ export function registerCorrelate(program: Command): void {
     .option('--lag-step <s>', 'best-lag search step in seconds', '1')
     .option(
       '--method <method>',
-      "aligned (by timestamps) or fixed (the authors' consecutive windows)",
+      "aligned (windows ending at each record's timestamp) or fixed (the paper's own method: consecutive windows of one interval from playback start)",
       'aligned',
     )
     .option('--interval <s>', "telemetry interval, when the session's profile stored none")
-    .option('--level <level>', 'level on the plot: laeq or lafmax', 'laeq')
+    .option('--level <level>', `measure on the plot: ${LEVEL_MEASURES.join(', ')}`, 'laeq')
     .option('--svg <file>', 'write the correlation plot as SVG')
     .option('--png <file>', 'write the correlation plot as PNG')
     .option('--scale <n>', 'PNG resolution factor, up to 8', '2')
     .option('--title <text>', 'plot title')
-    .option('--calibrated', 'levels carry a calibration offset: label them dBA rather than dBA re full scale')
+    .option(
+      '--calibration <db>',
+      "dB added to every level (SPL of digital full scale), or 'none'; default: the session's own calibration",
+    )
     .option('--csv <file>', 'write the aligned windows as CSV')
     .option('--json', 'print one JSON object')
     .action(
@@ -137,8 +161,9 @@ export function registerCorrelate(program: Command): void {
         const id = positiveInt('session id')(raw)
         if (opts.method !== 'aligned' && opts.method !== 'fixed')
           throw new UserError(`--method must be aligned or fixed, got "${opts.method}"`)
-        if (opts.level !== 'laeq' && opts.level !== 'lafmax')
-          throw new UserError(`--level must be laeq or lafmax, got "${opts.level}"`)
+        const level = levelMeasure.safeParse(opts.level)
+        if (!level.success)
+          throw new UserError(`--level must be one of ${LEVEL_MEASURES.join(', ')}, got "${opts.level}"`)
         const scale = positiveNumber('--scale', opts.scale)
         if (scale > 8) throw new UserError(`--scale must be at most 8, got "${opts.scale}"`)
         const store = SessionStore.open()
@@ -152,11 +177,12 @@ export function registerCorrelate(program: Command): void {
             lagRangeS: positiveNumber('--lag-range', opts.lagRange),
             lagStepS: positiveNumber('--lag-step', opts.lagStep),
             intervalS: positiveNumber('--interval', opts.interval),
+            calibrationDb: calibrationOption(opts.calibration),
           })
         } finally {
           store.close()
         }
-        const plot = { level: opts.level, title: opts.title, calibrated: opts.calibrated ?? false }
+        const plot = { level: level.data, title: opts.title }
         const svg = opts.svg || opts.png ? plotSvg(result, plot) : ''
         if (opts.svg) write(opts.svg, svg)
         if (opts.png) write(opts.png, svgToPng(svg, scale))

@@ -1,16 +1,23 @@
 import type { Command } from 'commander'
 import { registerCapture } from './capture'
 import { registerClassify } from './classify'
+import { registerCompare } from './compare'
 import { registerCorrelate } from './correlate'
 import { registerDecode } from './decode'
+import { registerEgress } from './egress'
+import { registerEpisodes } from './episodes'
+import { registerFigure } from './figure'
+import { registerImportLog } from './import-log'
 import { registerLevels } from './levels'
 import { registerMic } from './mic'
+import { registerPlan } from './plan'
 import { registerPlay } from './play'
 import { registerProcesses } from './processes'
 import { registerRefvca } from './refvca'
 import { registerRun } from './run'
 import { registerServe } from './serve'
 import { registerSessions } from './sessions'
+import { registerSettings } from './settings'
 import { registerSink } from './sink'
 
 /** Every CLI command; each file under commands/ registers one command (with its subcommands). */
@@ -18,14 +25,21 @@ export const commands: ((program: Command) => void)[] = [
   registerServe,
   registerSessions,
   registerDecode,
+  registerImportLog,
   registerRefvca,
   registerSink,
   registerCapture,
+  registerEgress,
   registerProcesses,
   registerClassify,
   registerCorrelate,
+  registerFigure,
   registerRun,
+  registerPlan,
+  registerCompare,
   registerLevels,
+  registerEpisodes,
+  registerSettings,
   registerMic,
   registerPlay,
 ]

@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { expandPlaylists } from '../../core/audio/playlist'
 import { micSetup } from '../../core/mic'
 import { UserError } from '../../core/errors'
 import { Player } from '../../core/playback/player'
@@ -43,7 +44,13 @@ export function registerPlay(program: Command): void {
             device = mic.outputDevice!
             if (!opts.json) process.stderr.write(`playing into the virtual microphone "${mic.inputDevice}"\n`)
           }
-          const player = new Player({ episodes: files, device, loop: opts.loop, windowS, weighting })
+          const player = new Player({
+            episodes: expandPlaylists(files),
+            device,
+            loop: opts.loop,
+            windowS,
+            weighting,
+          })
           const out = (event: string, data: object, text: string) =>
             opts.json ? printJsonLine({ event, ...data }) : process.stdout.write(text + '\n')
           player.on('start', (e) => out('start', e, `${clock(e.t)}  start`))

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { UserError } from '../../core/errors'
+import { refvcaMode } from '../../shared/contract/experiment'
 import { agcModelName } from '../../core/refvca/agc'
 import { runRefvca, type SentReport } from '../../core/refvca/refvca'
 import { action, printJsonLine } from '../action'
@@ -14,6 +15,7 @@ interface Opts {
   sink?: string
   ca?: string
   once?: boolean
+  mode: string
   json?: boolean
 }
 
@@ -74,6 +76,11 @@ export function registerRefvca(program: Command): void {
     .option('--once', 'with --file: stop after the file ends (reporting the last, partial interval)')
     .option('--interval <s>', 'seconds of audio per report', '60')
     .option(
+      '--mode <mode>',
+      'microphone mode: music (the signal as it is) or noise-removal (a documented suppression model before the AGC)',
+      'music',
+    )
+    .option(
       '--sink <url>',
       'https URL of the telemetry sink (default: start "mutescope sink" on a free local port)',
     )
@@ -88,6 +95,9 @@ export function registerRefvca(program: Command): void {
           throw new UserError('give exactly one input: --source NAME or --file FILE')
         if (opts.once && !opts.file) throw new UserError('--once only applies to --file')
         const intervalS = positiveSeconds(opts.interval)
+        const mode = refvcaMode.safeParse(opts.mode)
+        if (!mode.success)
+          throw new UserError(`--mode must be ${refvcaMode.options.join(' or ')}, got "${opts.mode}"`)
         let ca: string | undefined
         if (opts.ca) {
           try {
@@ -111,15 +121,17 @@ export function registerRefvca(program: Command): void {
             pid: process.pid,
             sink: sink.origin,
             intervalS,
+            mode: mode.data,
             input: opts.source ?? opts.file,
             agc: agcModelName,
           },
-          `refvca (pid ${process.pid}) reporting every ${intervalS} s to ${sink.origin}; gains from the ${agcModelName}`,
+          `refvca (pid ${process.pid}) in ${mode.data} mode reporting every ${intervalS} s to ${sink.origin}; gains from the ${agcModelName}`,
         )
         try {
           await runRefvca({
             input: opts.source ? { source: opts.source } : { file: opts.file!, loop: !opts.once },
             intervalS,
+            mode: mode.data,
             sink,
             ca: own ? own.cert : ca,
             signal: controller.signal,

@@ -62,6 +62,7 @@ export function alignPairs(
     const end = start + interval
     const laeq = levels.leq(start, end, a.minCoverage)
     if (laeq === null) continue
+    const magnitude = levels.magnitudes(start, end, a.minCoverage)
     pairs.push({
       t: record.t,
       startT: start,
@@ -71,6 +72,8 @@ export function alignPairs(
       audioMaxGain: gain(record, 'audioMaxGain'),
       laeq,
       lafmax: levels.lmax(start, end),
+      maxMagnitude: magnitude.max,
+      meanMagnitude: magnitude.mean,
     })
   }
   return pairs

@@ -6,6 +6,7 @@ import {
   type AnalysisResult,
   type LevelStats,
 } from '../../shared/contract/analysis'
+import { LEVEL_MEASURES, type LevelMeasure } from '../../shared/measures'
 import type { Session, SessionEvent, TelemetryRecord } from '../../shared/model'
 import { UserError } from '../errors'
 import type { SessionStore } from '../store/session-store'
@@ -36,7 +37,7 @@ function resolvePlaybackStart(events: readonly SessionEvent[], levels: LevelTime
   return start
 }
 
-function levelStats(pairs: readonly AlignedPair[], level: 'laeq' | 'lafmax'): LevelStats {
+function levelStats(pairs: readonly AlignedPair[], level: LevelMeasure): LevelStats {
   const withLevel = pairs.filter((p) => p[level] !== null)
   const perGain = <T>(stat: (x: number[], y: number[]) => T): Record<GainName, T | null> => {
     const one = (name: GainName): T | null => {
@@ -71,6 +72,7 @@ export function analyzeSession(store: SessionStore, id: number, options: AlignOp
   const key = [
     id,
     session.intervalS,
+    session.calibrationDb,
     ...(['telemetry', 'level_seconds', 'level_windows', 'events'] as const).map((t) => store.count(t, id)),
     JSON.stringify(opts),
   ].join('|')
@@ -113,7 +115,8 @@ function computeAnalysis(
     ? bestLag(records, levels, alignment, { rangeS: opts.lagRangeS ?? intervalS, stepS: opts.lagStepS })
     : null
   if (lag) alignment = { ...alignment, lagS: lag.lagS }
-  const pairs = alignPairs(records, levels, alignment)
+  const calibrationDb = opts.calibrationDb === undefined ? session.calibrationDb : opts.calibrationDb
+  const pairs = calibrate(alignPairs(records, levels, alignment), calibrationDb ?? 0)
   if (pairs.length < MIN_PAIRS)
     throw new UserError(
       `only ${pairs.length} of ${records.length} telemetry intervals overlap the played audio; correlation needs at least ` +
@@ -123,8 +126,22 @@ function computeAnalysis(
     sessionId: id,
     alignment: { ...alignment, weighting: levels.weighting },
     bestLag: lag,
+    calibrationDb,
     pairs,
     laeq: levelStats(pairs, 'laeq'),
     lafmax: levelStats(pairs, 'lafmax'),
+    maxMagnitude: levelStats(pairs, 'maxMagnitude'),
+    meanMagnitude: levelStats(pairs, 'meanMagnitude'),
   }
+}
+
+/** Adds the calibration offset to every measure: levels re full scale become sound pressure levels. */
+function calibrate(pairs: AlignedPair[], offset: number): AlignedPair[] {
+  if (offset === 0) return pairs
+  const add = (v: number | null) => (v === null ? null : v + offset)
+  return pairs.map((p) => {
+    const out = { ...p }
+    for (const m of LEVEL_MEASURES) out[m] = add(p[m]) as number
+    return out
+  })
 }

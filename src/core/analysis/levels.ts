@@ -30,8 +30,16 @@ function segments<T>(rows: readonly T[], toSegment: (row: T) => Omit<Segment, 'e
   return out.sort((a, b) => a.start - b.start)
 }
 
+/** One second's sample magnitudes (fractions of full scale). */
+interface MagnitudeSecond {
+  start: number
+  end: number
+  absMax: number
+  absMean: number
+}
+
 /** Index of the first segment that ends after t (segments are start-sorted and do not overlap). */
-function firstEndingAfter(segs: readonly Segment[], t: number): number {
+function firstEndingAfter(segs: readonly { end: number }[], t: number): number {
   let lo = 0
   let hi = segs.length
   while (lo < hi) {
@@ -52,6 +60,7 @@ export class LevelTimeline {
   readonly weighting: Weighting
   private readonly leqSegments: Segment[]
   private readonly maxSegments: Segment[]
+  private readonly magnitudeSeconds: MagnitudeSecond[]
 
   constructor(seconds: readonly LevelSecond[], windows: readonly LevelWindow[]) {
     // One session plays at one weighting; if windows of several were stored, A is what the paper used.
@@ -63,6 +72,16 @@ export class LevelTimeline {
         ? segments(seconds, (s) => ({ start: s.t, end: s.t + SECOND_MS, level: s.level }))
         : segments(ours, (w) => ({ start: w.startT, end: w.endT, level: w.leq }))
     this.maxSegments = segments(ours, (w) => ({ start: w.startT, end: w.endT, level: w.lmax }))
+    this.magnitudeSeconds = []
+    for (const s of seconds)
+      if (s.absMax != null && s.absMean != null)
+        this.magnitudeSeconds.push({ start: s.t, end: s.t + SECOND_MS, absMax: s.absMax, absMean: s.absMean })
+    this.magnitudeSeconds.sort((a, b) => a.start - b.start)
+  }
+
+  /** Whether the sample magnitudes were recorded (sessions from before they were kept have none). */
+  get hasMagnitudes(): boolean {
+    return this.magnitudeSeconds.length > 0
   }
 
   get isEmpty(): boolean {
@@ -90,6 +109,30 @@ export class LevelTimeline {
     }
     if (energy === 0 || covered < minCoverage * (to - from)) return null
     return 10 * Math.log10(energy / covered)
+  }
+
+  /**
+   * The paper's own measures of [from, to), in dB re full scale of the unweighted samples: the largest sample
+   * magnitude (20 lg max |x|) of the seconds with at least half of their length inside, and the mean magnitude
+   * (20 lg mean |x|) weighted by how much of each second lies inside. null when less than minCoverage of the
+   * span carries magnitudes, or the span was digital silence.
+   */
+  magnitudes(from: number, to: number, minCoverage: number): { max: number | null; mean: number | null } {
+    let max = 0
+    let sum = 0
+    let covered = 0
+    const secs = this.magnitudeSeconds
+    for (let i = firstEndingAfter(secs, from); i < secs.length; i++) {
+      const s = secs[i]
+      if (s.start >= to) break
+      const overlap = Math.min(s.end, to) - Math.max(s.start, from)
+      sum += overlap * s.absMean
+      covered += overlap
+      if (2 * overlap >= s.end - s.start && s.absMax > max) max = s.absMax
+    }
+    if (covered === 0 || covered < minCoverage * (to - from)) return { max: null, mean: null }
+    const db = (v: number) => (v > 0 ? 20 * Math.log10(v) : null)
+    return { max: db(max), mean: db(sum / covered) }
   }
 
   /** Largest Fast maximum among the windows with at least half of their length inside [from, to). */

@@ -10,6 +10,9 @@ const COLUMNS = [
   'audioMaxGain',
   'laeq',
   'lafmax',
+  'maxMagnitude',
+  'meanMagnitude',
+  'calibrationDb',
 ] as const
 
 function cell(v: number | string | null): string {
@@ -18,7 +21,8 @@ function cell(v: number | string | null): string {
 
 /**
  * The aligned windows as CSV (RFC 4180, header row, times in ms since the epoch plus ISO 8601 for people):
- * what a researcher loads into a notebook to check or redo the statistics.
+ * what a researcher loads into a notebook to check or redo the statistics. Levels are dB re full scale plus
+ * calibrationDb (empty: none, the levels are dBFS); maxMagnitude and meanMagnitude are the paper's measures.
  */
 export function pairsCsv(result: AnalysisResult): string {
   const rows = result.pairs.map((p) =>
@@ -32,6 +36,9 @@ export function pairsCsv(result: AnalysisResult): string {
       p.audioMaxGain,
       p.laeq,
       p.lafmax,
+      p.maxMagnitude,
+      p.meanMagnitude,
+      result.calibrationDb,
     ]
       .map(cell)
       .join(','),

@@ -1,6 +1,8 @@
+import normalCdf from '@stdlib/stats-base-dists-normal-cdf'
 import normalQuantile from '@stdlib/stats-base-dists-normal-quantile'
 import tCdf from '@stdlib/stats-base-dists-t-cdf'
 import ranks from '@stdlib/stats-ranks'
+import { MIN_INTERVALS } from '../../shared/run-yield'
 
 /**
  * Correlation statistics as SciPy computes them (pearsonr with its Fisher-z confidence interval, spearmanr,
@@ -31,7 +33,8 @@ export interface LinearFit {
   n: number
 }
 
-export const MIN_PAIRS = 3
+/** The fewest pairs a correlation rests on; a run is warned before it starts when it would yield fewer. */
+export const MIN_PAIRS = MIN_INTERVALS
 
 function checkPairs(x: readonly number[], y: readonly number[]): number {
   if (x.length !== y.length) throw new RangeError(`x and y differ in length (${x.length} vs ${y.length})`)
@@ -103,4 +106,25 @@ export function linearFit(x: readonly number[], y: readonly number[]): LinearFit
   for (let i = 0; i < n; i++) sxy += cx.d[i] * (y[i] - my)
   const slope = sxy / (cx.norm * cx.norm)
   return { slope, intercept: my - slope * cx.mean, n }
+}
+
+export interface CorrelationDifference {
+  z: number
+  /** Two-sided. */
+  p: number
+}
+
+/**
+ * The test for a difference between two independent correlations (Fisher 1921): z = (atanh r1 − atanh r2) /
+ * √(1/(n1−3) + 1/(n2−3)), two-sided p from the standard normal. null when either r is undefined or ±1, or
+ * either sample has fewer than four pairs (the variance 1/(n−3) needs n > 3).
+ */
+export function fisherZTest(
+  a: { r: number | null; n: number },
+  b: { r: number | null; n: number },
+): CorrelationDifference | null {
+  if (a.r === null || b.r === null || Math.abs(a.r) === 1 || Math.abs(b.r) === 1) return null
+  if (a.n <= 3 || b.n <= 3) return null
+  const z = (Math.atanh(a.r) - Math.atanh(b.r)) / Math.sqrt(1 / (a.n - 3) + 1 / (b.n - 3))
+  return { z, p: 2 * normalCdf(-Math.abs(z), 0, 1) }
 }

@@ -1,4 +1,6 @@
+import type { PlanRunner } from '../experiment/plan-runner'
 import type { ExperimentRunner } from '../experiment/runner'
+import type { PlanStore } from '../store/plan-store'
 import type { SessionStore } from '../store/session-store'
 import type { EventHub } from './event-hub'
 
@@ -10,4 +12,7 @@ export interface AppContext {
   /** Which transport serves the UI, shown in Settings. */
   transport: 'electron' | 'web'
   experiment: ExperimentRunner
+  /** Experiment plans: their queue runs on `experiment`, one run at a time. */
+  plans: PlanRunner
+  planStore: PlanStore
 }

@@ -5,8 +5,14 @@ import { audioHandlers } from './audio'
 import { captureHandlers } from './capture'
 import { classifyHandlers } from './classify'
 import type { AppContext } from './context'
+import { egressHandlers } from './egress'
+import { episodesHandlers } from './episodes'
+import { figureHandlers } from './figures'
+import { compareHandlers } from './compare'
 import { experimentHandlers } from './experiment'
+import { plansHandlers } from './plans'
 import { sessionsHandlers } from './sessions'
+import { settingsHandlers } from './settings'
 import { systemHandlers } from './system'
 import { telemetryHandlers } from './telemetry'
 
@@ -30,5 +36,11 @@ export function createHandlers(ctx: AppContext): Handlers {
     ...captureHandlers(),
     ...telemetryHandlers(),
     ...audioHandlers(),
+    ...plansHandlers(ctx),
+    ...compareHandlers(ctx),
+    ...egressHandlers(ctx),
+    ...figureHandlers(ctx),
+    ...settingsHandlers(ctx),
+    ...episodesHandlers(),
   }
 }

@@ -12,7 +12,8 @@ import { WeightingFilter, type Weighting } from './weighting'
  * - peak: 20 lg(max |weighted sample|) (the IEC peak level, LCpeak with C; sample peak, not inter-sample).
  * - powerDb: the paper's own measure, -10 lg(mean square of the UNweighted samples). Note the sign: it is the
  *   negated Z level, so quieter audio gives a larger number; it ignores the calibration offset.
- * A one-second series (leq of each second) is produced for plotting.
+ * A one-second series (leq of each second, and the largest and mean magnitude of its unweighted samples, from
+ * which the paper's own per-window measures are worked out) is produced for plotting and analysis.
  * Levels of digital silence are null (minus infinity has no JSON form).
  */
 export type TimeWeighting = 'F' | 'S'
@@ -45,6 +46,10 @@ export interface MeterSecond {
   start: number
   length: number
   level: number | null
+  /** Largest |sample| of the unweighted signal, as a fraction of full scale. */
+  absMax: number
+  /** Mean |sample| of the unweighted signal, as a fraction of full scale. */
+  absMean: number
 }
 
 const TAU_S: Record<TimeWeighting, number> = { F: 0.125, S: 1 }
@@ -54,6 +59,8 @@ class Accumulator {
   length = 0
   weightedSq = 0
   rawSq = 0
+  rawAbs = 0
+  rawPeak = 0
   max = 0
   min = Infinity
   peak = 0
@@ -63,6 +70,8 @@ class Accumulator {
     this.length = 0
     this.weightedSq = 0
     this.rawSq = 0
+    this.rawAbs = 0
+    this.rawPeak = 0
     this.max = 0
     this.min = Infinity
     this.peak = 0
@@ -144,6 +153,8 @@ export class LevelMeter {
     let det = this.detector
     let wsq = 0
     let rsq = 0
+    let rabs = 0
+    let rpeak = 0
     let max = 0
     let min = Infinity
     let peak = 0
@@ -158,6 +169,9 @@ export class LevelMeter {
       if (a > peak) peak = a
       const r = x[i]
       rsq += r * r
+      const ra = r < 0 ? -r : r
+      rabs += ra
+      if (ra > rpeak) rpeak = ra
     }
     this.detector = det
     const len = to - from
@@ -165,6 +179,8 @@ export class LevelMeter {
       acc.length += len
       acc.weightedSq += wsq
       acc.rawSq += rsq
+      acc.rawAbs += rabs
+      if (rpeak > acc.rawPeak) acc.rawPeak = rpeak
       if (max > acc.max) acc.max = max
       if (trackMin && min < acc.min) acc.min = min
       if (peak > acc.peak) acc.peak = peak
@@ -198,6 +214,8 @@ export class LevelMeter {
       start: s.start,
       length: s.length,
       level: s.length > 0 ? this.db(s.weightedSq / s.length) : null,
+      absMax: s.rawPeak,
+      absMean: s.length > 0 ? s.rawAbs / s.length : 0,
     })
     s.reset(this.position)
   }

@@ -85,6 +85,14 @@ export function endFor(d: DetachInfo): CaptureEnd {
   return { status: 'failed', reason: `lost the device (${d.reason})` }
 }
 
+/**
+ * Chromium's (and Electron's) zygote only forks the app's other processes and does no networking; an agent
+ * going into it while it forks can stall it, and the browser with it, so a followed tree leaves it alone.
+ */
+function isZygote(argv: string[] | null): boolean {
+  return argv?.includes('--type=zygote') ?? false
+}
+
 /** Whether a local process still exists (a child that exited before it was hooked is no failure). */
 function processAlive(pid: number): boolean {
   try {
@@ -137,7 +145,7 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
   private readonly located = new Map<string, LocatedMessage>()
   private readonly config: AgentConfig
   private readonly tree: boolean
-  readonly stats = { captures: 0, bytes: 0, refused: 0, processes: 0, startedAt: Date.now() }
+  readonly stats = { captures: 0, bytes: 0, refused: 0, processes: 0, configured: 0, startedAt: Date.now() }
   readonly done: Promise<CaptureEnd>
   private resolveDone!: (e: CaptureEnd) => void
 
@@ -241,6 +249,7 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
       // What earlier processes located travels along: the next process of the app hooks without scanning.
       const config: AgentConfig = { ...this.config, located: [...this.located.values()] }
       this.emit('hooks', await s.call<HookedFunction[]>('configure', config), s.pid)
+      this.stats.configured++
       await s.resume()
     } catch (err) {
       this.procs.delete(s.pid)
@@ -290,10 +299,13 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
             continue
           }
           if (now - (seen.get(pid) ?? now) < startupGraceMs) continue
+          // One at a time until a process is configured (what it locates saves the others a scan), then
+          // a few at once.
+          if (this.opening.size >= (this.stats.configured > 0 ? attachConcurrency : 1)) break
           this.waiting.delete(pid)
           this.replaced.delete(pid)
           const p = byPid.get(pid)!
-          if (this.skipSandboxed(pid, p.name)) {
+          if (this.skipSandboxed(pid, p.name) || isZygote(p.argv)) {
             this.ignored.add(pid)
             continue
           }
@@ -405,8 +417,12 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
     this.procs.delete(pid)
     this.emit('detach', { ...d, pid })
     if (d.reason.startsWith('backend-died')) return this.finish(endFor(d))
-    // exec(): the same pid runs another program now; it is attached again once that has started.
-    if (d.reason === 'process-replaced') {
+    // exec(): the same pid runs another program now; it is attached again once that has started. Frida
+    // says "process-terminated" for it too, so a pid that is still there has exec()ed, not exited.
+    const execed =
+      d.reason === 'process-replaced' ||
+      (d.reason === 'process-terminated' && this.opts.host === null && processAlive(pid))
+    if (execed) {
       this.replaced.add(pid)
       if (!this.tree) void this.reattachReplaced(pid)
       return

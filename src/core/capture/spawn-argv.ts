@@ -1,4 +1,4 @@
-import { accessSync, constants } from 'node:fs'
+import { accessSync, closeSync, constants, openSync, readSync } from 'node:fs'
 import { delimiter, isAbsolute, join } from 'node:path'
 import { parse } from 'shell-quote'
 import { UserError } from '../errors'
@@ -40,4 +40,36 @@ export function findOnPath(program: string): string | null {
     }
   }
   return null
+}
+
+/**
+ * Frida spawns executables, not scripts ("unable to parse executable"): a script with a `#!` line is
+ * spawned through its interpreter, as the kernel would run it (Debian's /usr/bin/chromium is one). The
+ * program it exec()s is attached once it has started.
+ */
+export function spawnableArgv(argv: string[]): string[] {
+  let head: Buffer
+  try {
+    const fd = openSync(argv[0], 'r')
+    try {
+      head = Buffer.alloc(256)
+      head = head.subarray(0, readSync(fd, head, 0, head.length, 0))
+    } finally {
+      closeSync(fd)
+    }
+  } catch {
+    return argv
+  }
+  if (head[0] !== 0x23 || head[1] !== 0x21) return argv
+  const line = head.toString('latin1', 2).split('\n')[0].trim()
+  const [interpreter, ...rest] = line.split(/\s+/)
+  if (!interpreter) return argv
+  // The kernel passes everything after the interpreter as one argument.
+  return [interpreter, ...(rest.length > 0 ? [rest.join(' ')] : []), ...argv]
+}
+
+/** A --spawn command line as Frida should get it: split, and on this computer resolved on PATH and run as a script needs. */
+export function spawnArgv(command: string, host: string | null): string[] {
+  const argv = parseSpawnCommand(command)
+  return host ? argv : spawnableArgv([resolveProgram(argv[0]), ...argv.slice(1)])
 }

@@ -77,10 +77,13 @@ export function withKeylog<T extends { spawn: string[]; env?: Record<string, str
 ): T {
   const keylogOption = `--tls-keylog=${/[\s"\\]/.test(keylog) ? JSON.stringify(keylog) : keylog}`
   const nodeOptions = [target.env?.NODE_OPTIONS ?? process.env.NODE_OPTIONS, keylogOption]
-  const [program, ...args] = target.spawn
+  // The program, or the launcher script an interpreter runs (Debian's /usr/bin/chromium): its switches follow it.
+  const at = target.spawn.slice(0, 2).findIndex((p) => isChromiumLike(p))
+  const spawn = [...target.spawn]
+  if (at >= 0) spawn.splice(at + 1, 0, `--ssl-key-log-file=${keylog}`)
   return {
     ...target,
-    spawn: isChromiumLike(program) ? [program, `--ssl-key-log-file=${keylog}`, ...args] : target.spawn,
+    spawn,
     env: {
       ...target.env,
       SSLKEYLOGFILE: keylog,

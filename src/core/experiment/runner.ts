@@ -1,14 +1,17 @@
 import type { ExperimentEvent, ExperimentPlan, ExperimentState } from '../../shared/contract/experiment'
 import type { LevelSecond, LevelWindow, SessionStatus, TelemetryRecord } from '../../shared/model'
+import { fewIntervalsWarning } from '../../shared/run-yield'
 import type { EventHub } from '../api/event-hub'
 import { probeAudio } from '../audio/decode'
+import { expandPlaylists } from '../audio/playlist'
 import type { Target } from '../capture/backend'
 import { CaptureRun, type CaptureEnd } from '../capture/capture-run'
 import { logRunEvents, unseenMessage } from '../capture/record'
 import { EgressRun } from '../egress/egress-run'
 import { storeDataDir } from '../egress/egress-store'
-import { parseSpawnCommand } from '../capture/spawn-argv'
+import { spawnArgv } from '../capture/spawn-argv'
 import { errorMessage, UserError } from '../errors'
+import { readSettings } from '../settings'
 import type { SessionStore } from '../store/session-store'
 import { SessionWriter } from '../store/session-writer'
 import { loadProfile, TelemetryDecoder } from '../telemetry'
@@ -49,7 +52,7 @@ function captureTarget(plan: ExperimentPlan, ref: RefvcaProcess | null): Target 
   if (t.kind === 'refvca') return { pids: [ref!.pid] }
   if (t.kind === 'pid') return { pids: [t.pid] } // with its tree: the picker offers applications
   if (t.kind === 'name') return { name: t.name }
-  return { spawn: parseSpawnCommand(t.command) }
+  return { spawn: spawnArgv(t.command, plan.host) }
 }
 
 function targetLabel(plan: ExperimentPlan): string {
@@ -99,7 +102,9 @@ export class ExperimentRunner {
    * Rejects when it failed or its target went away before it was under way; its session then ends with
    * that status and reason.
    */
-  async start(plan: ExperimentPlan): Promise<ExperimentState> {
+  async start(given: ExperimentPlan): Promise<ExperimentState> {
+    // M3U playlists become the episodes they name, so everything below plays and records files.
+    const plan = { ...given, episodes: expandPlaylists(given.episodes) }
     const profile = loadProfile(plan.profile)
     const intervalS = plan.intervalS ?? profile.data.intervalS ?? 60
     const run = this.life.begin()
@@ -112,6 +117,11 @@ export class ExperimentRunner {
         episodes: plan.episodes,
         profile: plan.profile,
         intervalS,
+        // A plan that does not say takes the default calibration of Settings.
+        calibrationDb:
+          plan.meta.calibrationDb !== undefined
+            ? plan.meta.calibrationDb
+            : readSettings(storeDataDir(this.store)).calibrationDb,
       })
       this.writer = new SessionWriter(this.store, session.id)
       this.life.own(run, 'the session', (outcome) => this.closeSession(session.id, outcome))
@@ -119,10 +129,14 @@ export class ExperimentRunner {
       this.problems = 0
       this.state = { ...this.state, sessionId: session.id, startedAt: session.startedAt, plan }
       this.publishState()
+      let playlistS: number | null = 0
       for (const episode of plan.episodes) {
-        await probeAudio(episode)
+        const { durationS } = await probeAudio(episode)
+        playlistS = durationS === null || playlistS === null ? null : playlistS + durationS
         this.life.check(run)
       }
+      const few = fewIntervalsWarning(playlistS, plan.durationS, plan.loop, intervalS)
+      if (few) this.log('warning', few)
       const output = await this.life.acquire(
         run,
         'the playback device',

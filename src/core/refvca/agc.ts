@@ -22,6 +22,8 @@ export const agcModelName = "MuteScope refvca AGC model (not Webex's algorithm)"
 export const defaultAgc: AgcOptions = { targetDbfs: -20, attackDb: 3, releaseDb: 0.1 }
 
 export const maxGainDb = 55
+/** The model works on 10 ms frames. */
+export const agcFrameS = 0.01
 const floorDbfs = -100
 
 export interface IntervalGains {
@@ -40,11 +42,13 @@ export class AgcModel {
   private sum = 0
   private frames = 0
 
+  /** `preprocess` changes each frame in place before it is measured (refvca's noise-removal mode). */
   constructor(
     sampleRate: number,
     private readonly opts: AgcOptions = defaultAgc,
+    private readonly preprocess?: (frame: Float32Array) => unknown,
   ) {
-    this.frameLength = Math.round(sampleRate / 100)
+    this.frameLength = Math.round(sampleRate * agcFrameS)
     this.frame = new Float32Array(this.frameLength)
   }
 
@@ -79,6 +83,7 @@ export class AgcModel {
   }
 
   private processFrame(): void {
+    this.preprocess?.(this.frame)
     let energy = 0
     for (const s of this.frame) energy += s * s
     const rms = Math.sqrt(energy / this.frameLength)

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
+import type { RefvcaMode } from '../../shared/contract/experiment'
 import { UserError } from '../errors'
 import { packageRoot } from '../paths'
 import type { SentReport } from './refvca'
@@ -9,6 +10,7 @@ export interface RefvcaProcessOptions {
   /** PulseAudio source name (e.g. "mutescope_mic"), or an audio file played in real time, looped. */
   input: { source: string } | { file: string }
   intervalS: number
+  mode?: RefvcaMode
   /** https URL of a sink; refvca starts its own "mutescope sink" child when omitted. */
   sink?: string
   /** PEM file to trust for `sink`. */
@@ -38,6 +40,7 @@ export function startRefvcaProcess(o: RefvcaProcessOptions): Promise<RefvcaProce
     String(o.intervalS),
     '--json',
   ]
+  if (o.mode) args.push('--mode', o.mode)
   args.push(...('source' in o.input ? ['--source', o.input.source] : ['--file', o.input.file]))
   if (o.sink) args.push('--sink', o.sink)
   if (o.ca) args.push('--ca', o.ca)

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import https from 'node:https'
 import { UserError } from '../errors'
-import { AgcModel, type IntervalGains } from './agc'
+import type { RefvcaMode } from '../../shared/contract/experiment'
+import { AgcModel, agcFrameS, defaultAgc, type IntervalGains } from './agc'
 import { parecBlocks, realtimeFileBlocks } from './audio-input'
+import { NoiseSuppressor } from './noise-suppression'
 import { webexBody } from './webex-body'
 
 export const refvcaSampleRate = 16_000
@@ -11,6 +13,8 @@ export const telemetryPath = '/metric/v1?appid=mutescope-refvca'
 export interface RefvcaOptions {
   input: { source: string } | { file: string; loop: boolean }
   intervalS: number
+  /** noise-removal runs the documented suppression model (noise-suppression.ts) before the AGC; music does not. */
+  mode: RefvcaMode
   /** https URL of the telemetry sink (its origin; the request path is Webex's). */
   sink: URL
   /** PEM certificate(s) to trust for the sink, e.g. the self-signed one `mutescope sink` made. */
@@ -35,7 +39,7 @@ export interface SentReport extends IntervalGains {
  */
 export async function runRefvca(o: RefvcaOptions): Promise<void> {
   const agent = new https.Agent({ keepAlive: true, maxSockets: 1, ca: o.ca })
-  const agc = new AgcModel(refvcaSampleRate)
+  const agc = new AgcModel(refvcaSampleRate, defaultAgc, suppression(o.mode))
   const perInterval = Math.round(o.intervalS * refvcaSampleRate)
   const correlationId = randomUUID()
   const blocks =
@@ -64,6 +68,12 @@ export async function runRefvca(o: RefvcaOptions): Promise<void> {
   } finally {
     agent.destroy()
   }
+}
+
+function suppression(mode: RefvcaMode): ((frame: Float32Array) => number) | undefined {
+  if (mode === 'music') return undefined
+  const suppressor = new NoiseSuppressor(agcFrameS)
+  return (frame) => suppressor.process(frame)
 }
 
 function post(o: RefvcaOptions, agent: https.Agent, gains: IntervalGains, cid: string): Promise<SentReport> {

@@ -32,9 +32,10 @@ type State =
 /**
  * Reassembles the HTTP/1.x messages of one direction of one connection from writes of any size:
  * Content-Length and chunked bodies, keep-alive and pipelined messages, and request lines followed
- * directly by a JSON body (no headers), whose end is found by matching brackets. Whatever cannot be
- * parsed is reported and skipped up to the next start line. Hand-written because node's own parser
- * (llhttp) is internal and no maintained parser accepts headerless bodies or resynchronises.
+ * directly by a JSON body (no headers; on the next line or, as the authors' x64dbg log has them, on the
+ * same line), whose end is found by matching brackets. Whatever cannot be parsed is reported and skipped
+ * up to the next start line, which in a log may begin after other bytes on its line. Hand-written because
+ * node's own parser (llhttp) is internal and no maintained parser accepts headerless bodies or resynchronises.
  */
 export class Http1Stream {
   private buf: Buffer = Buffer.alloc(0)

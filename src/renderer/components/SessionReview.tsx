@@ -3,7 +3,10 @@ import type { AlignOptions, AnalysisResult } from '../../shared/contract/analysi
 import type { LevelSecond, TelemetryRecord } from '../../shared/model'
 import { api } from '../api'
 import { base64ToBytes, downloadBytes } from '../download'
+import { ALIGN_METHOD_NAMES } from '../../shared/measures'
+import { CalibrationControl } from './CalibrationControl'
 import { CorrelationScatter } from './charts/CorrelationScatter'
+import { FigureExportDialog } from './FigureExportDialog'
 import { GainLevelTimeline } from './charts/GainLevelTimeline'
 import { StatsTable } from './StatsTable'
 import { ErrorState } from './Status'
@@ -35,6 +38,9 @@ export function SessionReview({ sessionId, revision = 0, compact = false, teleme
   const [align, setAlign] = useState<AlignOptions>({ method: 'aligned', offsetS: 0, lagS: 0, bestLag: false })
   const [data, setData] = useState<Data | null>(null)
   const [error, setError] = useState<string | null>(null)
+  /** Bumped when the session's calibration changes, which changes every level of the analysis. */
+  const [calibrated, setCalibrated] = useState(0)
+  const [figure, setFigure] = useState(false)
   const alignKey = JSON.stringify(align)
 
   useEffect(() => {
@@ -67,7 +73,7 @@ export function SessionReview({ sessionId, revision = 0, compact = false, teleme
       live = false
     }
     // eslint-disable-next-line react-hooks/exhaustive-deps -- alignKey stands for align
-  }, [sessionId, revision, alignKey])
+  }, [sessionId, revision, alignKey, calibrated])
 
   async function exportAs(format: 'png' | 'svg' | 'csv') {
     try {
@@ -86,8 +92,21 @@ export function SessionReview({ sessionId, revision = 0, compact = false, teleme
   if (!data) return <p className="state">Loading plots…</p>
   return (
     <div className="review">
-      <GainLevelTimeline telemetry={data.telemetry} levels={data.levels} height={compact ? 220 : 300} />
+      <GainLevelTimeline
+        telemetry={data.telemetry}
+        levels={data.levels}
+        height={compact ? 220 : 300}
+        calibrationDb={data.analysis?.calibrationDb ?? null}
+      />
       <AlignmentControls align={align} onChange={setAlign} analysis={data.analysis} />
+      {data.analysis && (
+        <CalibrationControl
+          key={`${sessionId}-${data.analysis.calibrationDb}`}
+          sessionId={sessionId}
+          value={data.analysis.calibrationDb}
+          onSaved={() => setCalibrated((c) => c + 1)}
+        />
+      )}
       {data.analysis && data.analysis.pairs.length > 0 ? (
         <>
           {data.svg ? (
@@ -113,7 +132,18 @@ export function SessionReview({ sessionId, revision = 0, compact = false, teleme
             <button type="button" onClick={() => void exportAs('csv')}>
               CSV of aligned windows
             </button>
+            <button type="button" onClick={() => setFigure(true)}>
+              Publication figure…
+            </button>
           </div>
+          {figure && (
+            <FigureExportDialog
+              select={{ sessionIds: [sessionId] }}
+              kinds={['scatter', 'timeseries']}
+              align={align}
+              onClose={() => setFigure(false)}
+            />
+          )}
         </>
       ) : (
         <p className="muted" role="status">
@@ -140,8 +170,8 @@ function AlignmentControls(props: {
           value={align.method}
           onChange={(e) => onChange({ ...align, method: e.target.value as 'aligned' | 'fixed' })}
         >
-          <option value="aligned">Wall-clock intervals</option>
-          <option value="fixed">Fixed windows from playback start (authors')</option>
+          <option value="aligned">{capitalised(ALIGN_METHOD_NAMES.aligned)}</option>
+          <option value="fixed">{capitalised(ALIGN_METHOD_NAMES.fixed)} (one per interval)</option>
         </select>
       </label>
       <label>
@@ -178,3 +208,5 @@ function AlignmentControls(props: {
     </fieldset>
   )
 }
+
+const capitalised = (s: string) => s[0].toUpperCase() + s.slice(1)

@@ -1,7 +1,11 @@
 import { useEffect, useState, type FormEvent } from 'react'
 import type { ExperimentPlanInput } from '../../shared/contract/experiment'
 import { api } from '../api'
+import { calibrationHelp, parseCalibration } from '../calibration'
+import { EpisodeSummaryPanel } from '../components/EpisodeSummaryPanel'
+import { FieldError, invalidProps, TextField } from '../components/FieldError'
 import { TargetPicker, type PickedTarget } from '../components/TargetPicker'
+import { useDraft } from '../wizardDraft'
 
 const metaFields = [
   ['name', 'Session name'],
@@ -13,28 +17,59 @@ const metaFields = [
 ] as const
 type MetaKey = (typeof metaFields)[number][0]
 
-function optionalNumber(v: string): number | null {
+type Errors = Partial<Record<'target' | 'duration' | 'interval' | 'distance' | 'calibration', string>>
+
+/** An optional number field: null when empty; a problem in plain words when it is not a number in range. */
+function optionalNumber(
+  v: string,
+  ok: (n: number) => boolean,
+  problem: string,
+  errors: Errors,
+  key: keyof Errors,
+) {
+  if (v.trim() === '') return null
   const n = Number(v)
-  return v.trim() === '' || !Number.isFinite(n) ? null : n
+  if (!Number.isFinite(n) || !ok(n)) errors[key] = problem
+  return n
+}
+
+function missingTarget(p: PickedTarget): boolean {
+  const t = p.target
+  return (t.kind === 'name' && !t.name.trim()) || (t.kind === 'spawn' && !t.command.trim())
 }
 
 /** The plan of a muted-call experiment: what to audit, what to play into its microphone, and what to record. */
 export function ExperimentWizard({ onStart }: { onStart: (plan: ExperimentPlanInput) => void }) {
-  const [useReference, setUseReference] = useState(true)
-  const [picked, setPicked] = useState<PickedTarget>({
+  const [useReference, setUseReference] = useDraft('useReference', true)
+  const [picked, setPicked] = useDraft<PickedTarget>('picked', {
     target: { kind: 'name', name: '' },
     host: null,
     backend: 'auto',
   })
-  const [profile, setProfile] = useState('webex')
-  const [episodes, setEpisodes] = useState('')
-  const [outputDevice, setOutputDevice] = useState('')
-  const [loop, setLoop] = useState(false)
-  const [duration, setDuration] = useState('')
-  const [interval, setIntervalS] = useState('')
-  const [distance, setDistance] = useState('')
-  const [notes, setNotes] = useState('')
-  const [meta, setMeta] = useState<Record<MetaKey, string>>({
+  const [profile, setProfile] = useDraft('profile', 'webex')
+  const [episodes, setEpisodes] = useDraft('episodes', '')
+  const [outputDevice, setOutputDevice] = useDraft('outputDevice', '')
+  const [loop, setLoop] = useDraft('loop', false)
+  const [egress, setEgress] = useDraft('egress', false)
+  const [duration, setDuration] = useDraft('duration', '')
+  const [interval, setIntervalS] = useDraft('interval', '')
+  const [distance, setDistance] = useDraft('distance', '')
+  const [notes, setNotes] = useDraft('notes', '')
+  // null until Settings' default calibration has filled it in.
+  const [calibration, setCalibration] = useDraft<string | null>('calibration', null)
+  useEffect(() => {
+    api.getSettings({}).then(
+      (s) => setCalibration((c) => c ?? (s.calibrationDb === null ? '' : String(s.calibrationDb))),
+      () => setCalibration((c) => c ?? ''),
+    )
+  }, [setCalibration])
+  const calibrationDb = parseCalibration(calibration ?? '')
+  const episodeList = episodes
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+  const typed = (v: string) => (v.trim() !== '' && Number(v) > 0 ? Number(v) : null)
+  const [meta, setMeta] = useDraft<Record<MetaKey, string>>('meta', {
     name: '',
     targetApp: '',
     appVersion: '',
@@ -49,29 +84,57 @@ export function ExperimentWizard({ onStart }: { onStart: (plan: ExperimentPlanIn
       (demo) => setEpisodes((e) => e || demo.episodes.join('\n')),
       () => undefined,
     )
-  }, [])
+  }, [setEpisodes])
+
+  const [errors, setErrors] = useState<Errors>({})
 
   function submit(e: FormEvent) {
     e.preventDefault()
+    const errs: Errors = {}
+    if (!useReference && missingTarget(picked))
+      errs.target = 'Choose the app to audit: pick a running process, or give its name or a command to start.'
+    const positive = (n: number) => n > 0
+    const durationS = optionalNumber(
+      duration,
+      positive,
+      'Enter the duration in seconds, e.g. 120, or leave it empty.',
+      errs,
+      'duration',
+    )
+    const intervalS = optionalNumber(
+      interval,
+      positive,
+      'Enter the interval in seconds, e.g. 5, or leave it empty.',
+      errs,
+      'interval',
+    )
+    const distanceCm = optionalNumber(
+      distance,
+      (n) => n >= 0,
+      'Enter the distance in centimetres, e.g. 25, or leave it empty.',
+      errs,
+      'distance',
+    )
+    if (calibrationDb.error) errs.calibration = calibrationDb.error
+    setErrors(errs)
+    if (Object.keys(errs).length > 0) return
     onStart({
       target: useReference ? { kind: 'refvca' } : picked.target,
       host: useReference ? null : picked.host,
       backend: picked.backend,
       profile: profile.trim() || 'webex',
-      episodes: episodes
-        .split('\n')
-        .map((l) => l.trim())
-        .filter(Boolean),
+      episodes: episodeList,
       outputDevice: outputDevice.trim() || null,
       loop,
-      durationS: optionalNumber(duration),
-      intervalS: optionalNumber(interval),
-      meta: { ...meta, notes, distanceCm: optionalNumber(distance) },
+      egress: egress && !useReference,
+      durationS,
+      intervalS,
+      meta: { ...meta, notes, distanceCm, calibrationDb: calibrationDb.value },
     })
   }
 
   return (
-    <form className="card grid" aria-label="Experiment plan" onSubmit={submit}>
+    <form className="card grid" aria-label="Experiment plan" onSubmit={submit} noValidate>
       <fieldset className="wide row">
         <legend>Target app</legend>
         <label className="inline">
@@ -82,6 +145,7 @@ export function ExperimentWizard({ onStart }: { onStart: (plan: ExperimentPlanIn
           <input type="radio" name="target" checked={!useReference} onChange={() => setUseReference(false)} />{' '}
           A conferencing app on this or a lab computer
         </label>
+        <FieldError id="target-error" error={errors.target} />
       </fieldset>
       {!useReference && (
         <div className="wide">
@@ -100,27 +164,63 @@ export function ExperimentWizard({ onStart }: { onStart: (plan: ExperimentPlanIn
         Playback device (empty: MuteScope’s virtual microphone)
         <input value={outputDevice} onChange={(e) => setOutputDevice(e.target.value)} />
       </label>
-      <label>
-        Duration (s, empty: until the playlist ends)
-        <input inputMode="decimal" value={duration} onChange={(e) => setDuration(e.target.value)} />
-      </label>
-      <label>
-        Telemetry interval (s, empty: the profile’s)
-        <input inputMode="decimal" value={interval} onChange={(e) => setIntervalS(e.target.value)} />
-      </label>
+      <TextField
+        id="duration"
+        label="Duration (s, empty: until the playlist ends)"
+        inputMode="decimal"
+        value={duration}
+        onChange={setDuration}
+        error={errors.duration}
+      />
+      <TextField
+        id="interval"
+        label="Telemetry interval (s, empty: the profile’s)"
+        inputMode="decimal"
+        value={interval}
+        onChange={setIntervalS}
+        error={errors.interval}
+      />
       <label className="inline">
         <input type="checkbox" checked={loop} onChange={(e) => setLoop(e.target.checked)} /> Loop the playlist
       </label>
+      {!useReference && (
+        <label className="inline">
+          <input type="checkbox" checked={egress} onChange={(e) => setEgress(e.target.checked)} /> Prove
+          egress: record the packets and TLS secrets (needs tshark and dumpcap)
+        </label>
+      )}
       {metaFields.map(([key, label]) => (
         <label key={key}>
           {label}
           <input value={meta[key]} onChange={(e) => setMeta({ ...meta, [key]: e.target.value })} />
         </label>
       ))}
-      <label>
-        Speaker–mic distance (cm)
-        <input inputMode="decimal" value={distance} onChange={(e) => setDistance(e.target.value)} />
+      <TextField
+        id="distance"
+        label="Speaker–mic distance (cm)"
+        inputMode="decimal"
+        value={distance}
+        onChange={setDistance}
+        error={errors.distance}
+      />
+      <label title={calibrationHelp}>
+        Calibration offset (dB, empty: levels in dBFS)
+        <input
+          inputMode="decimal"
+          value={calibration ?? ''}
+          onChange={(e) => setCalibration(e.target.value)}
+          {...invalidProps('calibration-error', errors.calibration)}
+        />
+        <FieldError id="calibration-error" error={errors.calibration} />
       </label>
+      <EpisodeSummaryPanel
+        episodes={episodeList}
+        intervalS={typed(interval)}
+        profile={profile.trim() || 'webex'}
+        durationS={typed(duration)}
+        loop={loop}
+        calibrationDb={calibrationDb.value}
+      />
       <label className="wide">
         Notes
         <textarea rows={2} value={notes} onChange={(e) => setNotes(e.target.value)} />

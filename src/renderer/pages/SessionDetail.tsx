@@ -1,16 +1,21 @@
 import { useEffect, useState } from 'react'
 import type { SessionDetail as Detail } from '../../shared/contract/sessions'
-import type { TelemetryRecord } from '../../shared/model'
+import type { Session, SessionPatch, TelemetryRecord } from '../../shared/model'
 import { api } from '../api'
 import { CaptureInspector } from '../components/CaptureInspector'
 import { ConfirmDialog } from '../components/ConfirmDialog'
+import { EgressPanel } from '../components/EgressPanel'
 import { SessionReview } from '../components/SessionReview'
+import { TextField } from '../components/FieldError'
 import { ErrorState, Loading } from '../components/Status'
-import { base64ToBytes, downloadBytes } from '../download'
+import { downloadSessionBundle } from '../bundle-transfer'
 import { useRequest } from '../useRequest'
 
 export function SessionDetail({ id, onClose }: { id: number; onClose: () => void }) {
-  const [detail, reload] = useRequest(() => api.getSession({ id }), [id])
+  const [loaded, reload] = useRequest(() => api.getSession({ id }), [id])
+  // While another session's details are still shown after a change of URL, this one is loading.
+  const detail: typeof loaded =
+    loaded.state === 'ready' && loaded.data.session.id !== id ? { state: 'loading' } : loaded
   const [confirming, setConfirming] = useState(false)
   const [error, setError] = useState<string | null>(null)
   useEffect(
@@ -30,8 +35,7 @@ export function SessionDetail({ id, onClose }: { id: number; onClose: () => void
 
   async function exportBundle() {
     try {
-      const { fileName, base64 } = await api.exportSession({ id })
-      downloadBytes(fileName, base64ToBytes(base64), 'application/gzip')
+      await downloadSessionBundle(id)
     } catch (err) {
       setError((err as Error).message)
     }
@@ -93,7 +97,8 @@ function Overview({ detail }: { detail: Detail }) {
         <dt>Episodes</dt>
         <dd>{s.episodes.join(', ') || '—'}</dd>
       </dl>
-      <MetaEditor detail={detail} />
+      <MetaEditor key={s.id} session={s} />
+      <EgressPanel sessionId={s.id} />
       <Review id={s.id} hasCaptures={detail.captureCount > 0} telemetry={detail.telemetry} />
     </>
   )
@@ -163,22 +168,48 @@ const editable = [
 ] as const
 type EditableKey = (typeof editable)[number][0]
 
-function MetaEditor({ detail }: { detail: Detail }) {
-  const s = detail.session
-  const [draft, setDraft] = useState<Record<EditableKey | 'notes' | 'distanceCm', string>>(() => ({
+type Draft = Record<EditableKey | 'notes' | 'distanceCm', string>
+
+function draftOf(s: Session): Draft {
+  return {
     ...(Object.fromEntries(editable.map(([k]) => [k, s[k]])) as Record<EditableKey, string>),
     notes: s.notes,
     distanceCm: s.distanceCm === null ? '' : String(s.distanceCm),
-  }))
+  }
+}
+
+function distanceError(text: string): string | null {
+  const n = Number(text)
+  return text.trim() === '' || (Number.isFinite(n) && n >= 0 && n <= 10_000)
+    ? null
+    : 'Enter the distance in centimetres, a number from 0 to 10000, or leave it empty.'
+}
+
+/** Edits the session's details; saving sends only the fields the user changed, so nothing else is touched. */
+function MetaEditor({ session: s }: { session: Session }) {
+  const [draft, setDraft] = useState<Draft>(() => draftOf(s))
+  const [touched, setTouched] = useState<ReadonlySet<keyof Draft>>(new Set())
   const [state, setState] = useState<string | null>(null)
+  const distance = distanceError(draft.distanceCm)
+
+  function edit(key: keyof Draft, value: string) {
+    setDraft({ ...draft, [key]: value })
+    setTouched(new Set(touched).add(key))
+    setState(null)
+  }
 
   async function save() {
+    if (distance) return
+    const patch: SessionPatch = {}
+    for (const key of touched) {
+      if (key === 'distanceCm')
+        patch.distanceCm = draft.distanceCm.trim() === '' ? null : Number(draft.distanceCm)
+      else patch[key] = draft[key]
+    }
     setState('Saving…')
     try {
-      const distance = draft.distanceCm.trim() === '' ? null : Number(draft.distanceCm)
-      if (distance !== null && !(distance >= 0)) throw new Error('Distance must be a number of centimetres')
-      const { distanceCm: _d, ...text } = draft
-      await api.updateSession({ id: s.id, patch: { ...text, distanceCm: distance } })
+      await api.updateSession({ id: s.id, patch })
+      setTouched(new Set())
       setState('Saved')
     } catch (err) {
       setState((err as Error).message)
@@ -197,28 +228,24 @@ function MetaEditor({ detail }: { detail: Detail }) {
       {editable.map(([key, label]) => (
         <label key={key}>
           {label}
-          <input value={draft[key]} onChange={(e) => setDraft({ ...draft, [key]: e.target.value })} />
+          <input value={draft[key]} onChange={(e) => edit(key, e.target.value)} />
         </label>
       ))}
-      <label>
-        Speaker–mic distance (cm)
-        <input
-          inputMode="decimal"
-          value={draft.distanceCm}
-          onChange={(e) => setDraft({ ...draft, distanceCm: e.target.value })}
-        />
-      </label>
+      <TextField
+        id="distance"
+        label="Speaker–mic distance (cm)"
+        inputMode="decimal"
+        value={draft.distanceCm}
+        onChange={(v) => edit('distanceCm', v)}
+        error={distance}
+      />
       <label className="wide">
         Notes
-        <textarea
-          rows={4}
-          value={draft.notes}
-          onChange={(e) => setDraft({ ...draft, notes: e.target.value })}
-        />
+        <textarea rows={4} value={draft.notes} onChange={(e) => edit('notes', e.target.value)} />
       </label>
       <div className="row end wide">
         <span role="status">{state}</span>
-        <button type="submit" className="primary">
+        <button type="submit" className="primary" disabled={touched.size === 0 || distance !== null}>
           Save details
         </button>
       </div>

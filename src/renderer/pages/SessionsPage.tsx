@@ -2,7 +2,8 @@ import { useEffect, useRef, useState } from 'react'
 import type { SessionSummary } from '../../shared/model'
 import { api } from '../api'
 import { Empty, ErrorState, Loading } from '../components/Status'
-import { fileToBase64 } from '../download'
+import { importBundleFile, type ImportOutcome } from '../bundle-transfer'
+import { ConfirmDialog } from '../components/ConfirmDialog'
 import { useNav } from '../nav'
 import { useRequest } from '../useRequest'
 import { NewSessionForm } from './NewSessionForm'
@@ -22,6 +23,8 @@ function SessionList({ onOpen }: { onOpen: (id: number) => void }) {
   const [search, setSearch] = useState('')
   const [creating, setCreating] = useState(false)
   const [importError, setImportError] = useState<string | null>(null)
+  const [duplicate, setDuplicate] = useState<Extract<ImportOutcome, { duplicateOf: unknown }> | null>(null)
+  const [deletingFailed, setDeletingFailed] = useState(false)
   const [list, reload] = useRequest(() => api.listSessions({ search }), [search])
   const importInput = useRef<HTMLInputElement>(null)
   useEffect(() => api.onSessionsChanged(() => reload()), [reload])
@@ -29,8 +32,31 @@ function SessionList({ onOpen }: { onOpen: (id: number) => void }) {
   async function importFile(file: File) {
     setImportError(null)
     try {
-      const s = await api.importSession({ base64: await fileToBase64(file) })
-      onOpen(s.id)
+      const r = await importBundleFile(file)
+      if ('session' in r) onOpen(r.session.id)
+      else setDuplicate(r)
+    } catch (err) {
+      setImportError((err as Error).message)
+    }
+  }
+
+  async function decideDuplicate(importIt: boolean) {
+    const transferId = duplicate!.transferId
+    setDuplicate(null)
+    try {
+      const { session } = await api.finishImport({ transferId, import: importIt })
+      if (session) onOpen(session.id)
+    } catch (err) {
+      setImportError((err as Error).message)
+    }
+  }
+
+  const failed = list.state === 'ready' ? list.data.filter((s) => s.status === 'failed') : []
+
+  async function deleteFailed() {
+    setDeletingFailed(false)
+    try {
+      await api.deleteSessions({ ids: failed.map((s) => s.id) })
     } catch (err) {
       setImportError((err as Error).message)
     }
@@ -54,16 +80,44 @@ function SessionList({ onOpen }: { onOpen: (id: number) => void }) {
           <button type="button" onClick={() => importInput.current?.click()}>
             Import…
           </button>
+          {failed.length > 0 && (
+            <button type="button" className="danger" onClick={() => setDeletingFailed(true)}>
+              Delete failed sessions ({failed.length})
+            </button>
+          )}
           <input
             ref={importInput}
             type="file"
             hidden
             aria-label="Session bundle to import"
-            onChange={(e) => e.target.files?.[0] && void importFile(e.target.files[0])}
+            onChange={(e) => {
+              const file = e.target.files?.[0]
+              // Cleared, so that choosing the same file again is noticed (and asked about).
+              e.target.value = ''
+              if (file) void importFile(file)
+            }}
           />
         </div>
       </header>
       {importError && <ErrorState error={importError} />}
+      {duplicate && (
+        <ConfirmDialog
+          title="Import this bundle again?"
+          message={`It was imported before as session ${duplicate.duplicateOf.id} “${duplicate.duplicateOf.name || 'unnamed'}”. Importing it again makes a second copy of the same recording.`}
+          confirmLabel="Import a second copy"
+          onConfirm={() => void decideDuplicate(true)}
+          onCancel={() => void decideDuplicate(false)}
+        />
+      )}
+      {deletingFailed && (
+        <ConfirmDialog
+          title={`Delete ${failed.length} failed session(s)?`}
+          message={`Sessions ${failed.map((s) => s.id).join(', ')} and everything recorded in them are removed for good.`}
+          confirmLabel="Delete failed sessions"
+          onConfirm={() => void deleteFailed()}
+          onCancel={() => setDeletingFailed(false)}
+        />
+      )}
       {creating && (
         <NewSessionForm
           onCancel={() => setCreating(false)}

@@ -1,4 +1,5 @@
 import { api, transport } from '../api'
+import { CalibrationDefault } from '../components/CalibrationDefault'
 import { MicPanel } from '../components/MicPanel'
 import { ErrorState, Loading } from '../components/Status'
 import { useRequest } from '../useRequest'
@@ -28,6 +29,7 @@ export function SettingsPage() {
           </dd>
         </dl>
       )}
+      <CalibrationDefault />
       <MicPanel />
     </section>
   )

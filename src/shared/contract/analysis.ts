@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { levelMeasure } from '../measures'
 import { levelSecond } from '../model'
 import { request } from './define'
 
@@ -20,6 +21,8 @@ export const alignOptions = z
     /** Overrides the session's profile interval (needed when the session has none and it cannot be inferred). */
     intervalS: z.number().positive().max(86_400).optional(),
     minCoverage: z.number().min(0).max(1).default(0.9),
+    /** dB added to every level for this analysis; null: none; absent: the session's own calibration. */
+    calibrationDb: z.number().min(-200).max(200).nullable().optional(),
   })
   .strict()
 export type AlignOptions = z.input<typeof alignOptions>
@@ -33,6 +36,9 @@ export const alignedPair = z.object({
   audioMaxGain: z.number().nullable(),
   laeq: z.number(),
   lafmax: z.number().nullable(),
+  /** The paper's measures of the same window; null for sessions recorded before they were kept. */
+  maxMagnitude: z.number().nullable(),
+  meanMagnitude: z.number().nullable(),
 })
 export type AlignedPair = z.infer<typeof alignedPair>
 
@@ -80,15 +86,19 @@ export const analysisResult = z.object({
     weighting: z.enum(['A', 'C', 'Z']),
   }),
   bestLag: bestLag.nullable(),
+  /** The offset added to every level (dB SPL of digital full scale); null: levels are dB re full scale. */
+  calibrationDb: z.number().nullable(),
   pairs: z.array(alignedPair),
   laeq: levelStats,
   lafmax: levelStats,
+  maxMagnitude: levelStats,
+  meanMagnitude: levelStats,
 })
 export type AnalysisResult = z.infer<typeof analysisResult>
 
 export const plotOptions = z
   .object({
-    level: z.enum(['laeq', 'lafmax']).default('laeq'),
+    level: levelMeasure.default('laeq'),
     gains: z
       .array(z.enum(['min', 'mean', 'max']))
       .min(1)
@@ -96,8 +106,6 @@ export const plotOptions = z
     width: z.number().int().min(200).max(4000).default(720),
     height: z.number().int().min(150).max(4000).default(480),
     title: z.string().max(200).optional(),
-    /** Levels carry a calibration offset (dB SPL) rather than dB re full scale. */
-    calibrated: z.boolean().default(false),
   })
   .strict()
 export type PlotOptions = z.input<typeof plotOptions>

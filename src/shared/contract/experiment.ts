@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { captureLine, levelSecond, levelWindow, sessionMeta, sessionStatus, telemetryRecord } from '../model'
+import { captureLine, levelSecond, levelWindow, sessionPatch, sessionStatus, telemetryRecord } from '../model'
 import { fridaHost } from './capture'
 import { request } from './define'
 
@@ -42,7 +42,8 @@ export const experimentPlan = z
       .default(null),
     /** Telemetry interval in seconds: refvca's sending interval and the profile's interval for alignment. */
     intervalS: z.number().positive().max(86_400).nullable().default(null),
-    meta: sessionMeta.omit({ episodes: true, profile: true, intervalS: true }).partial().default({}),
+    /** Only the fields given: one left out takes its default when the session is made (calibration: Settings'). */
+    meta: sessionPatch.omit({ episodes: true, profile: true, intervalS: true }).default({}),
     /** The reference app's options, when the target is refvca. */
     refvca: refvcaOptions.optional(),
   })

@@ -4,8 +4,14 @@ import { audioRequests } from './audio'
 import { captureRequests } from './capture'
 import { classifyEvents, classifyRequests } from './classify'
 import type { RequestDef } from './define'
+import { egressRequests } from './egress'
+import { episodesRequests } from './episodes'
+import { figureRequests } from './figures'
+import { compareRequests } from './compare'
 import { experimentEvents, experimentRequests } from './experiment'
+import { plansEvents, plansRequests } from './plans'
 import { sessionsEvents, sessionsRequests } from './sessions'
+import { settingsRequests } from './settings'
 import { systemRequests } from './system'
 import { telemetryRequests } from './telemetry'
 
@@ -21,12 +27,19 @@ export const requests = {
   ...captureRequests,
   ...telemetryRequests,
   ...audioRequests,
+  ...plansRequests,
+  ...compareRequests,
+  ...egressRequests,
+  ...figureRequests,
+  ...settingsRequests,
+  ...episodesRequests,
 } satisfies Record<string, RequestDef>
 
 /** Every event stream the UI can subscribe to. */
 export const events = {
   ...sessionsEvents,
   ...experimentEvents,
+  ...plansEvents,
   ...classifyEvents,
 } satisfies Record<string, z.ZodType>
 

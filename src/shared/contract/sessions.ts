@@ -1,8 +1,21 @@
 import { z } from 'zod'
-import { levelWindow, session, sessionEvent, sessionMeta, sessionSummary, telemetryRecord } from '../model'
+import {
+  levelWindow,
+  session,
+  sessionEvent,
+  sessionMeta,
+  sessionPatch,
+  sessionSummary,
+  telemetryRecord,
+} from '../model'
 import { request } from './define'
 
 export const sessionId = z.object({ id: z.number().int().positive() }).strict()
+
+/** Session bundles cross the API in chunks of this many bytes, so no request or reply holds a whole one. */
+export const bundleChunkBytes = 4 * 1024 * 1024
+const maxBundleBytes = 64 * 1024 ** 3
+const transferId = z.string().regex(/^[\w-]{16,64}$/)
 
 export const sessionDetail = z.object({
   session,
@@ -28,8 +41,8 @@ export const sessionsRequests = {
     session,
   ),
   updateSession: request(
-    'Edits notes, labels and other metadata of a session',
-    z.object({ id: z.number().int().positive(), patch: sessionMeta.partial().strict() }).strict(),
+    'Edits notes, labels and other metadata of a session: only the fields the patch names change',
+    z.object({ id: z.number().int().positive(), patch: sessionPatch }).strict(),
     session,
   ),
   finishSession: request('Marks a running session completed', sessionId, session),
@@ -39,14 +52,50 @@ export const sessionsRequests = {
     z.object({ deleted: z.number().int() }),
   ),
   exportSession: request(
-    'A whole session as a portable bundle (base64 of gzip JSON) for "sessions import"',
+    'Writes a session as a portable bundle (gzip JSON lines) for "sessions import"; fetch it with exportSessionChunk',
     sessionId,
-    z.object({ fileName: z.string(), base64: z.string() }),
+    z.object({ transferId, fileName: z.string(), bytes: z.number().int() }),
+  ),
+  exportSessionChunk: request(
+    'The bundle bytes from offset on (base64, at most bundleChunkBytes); the transfer ends with the last chunk',
+    z.object({ transferId, offset: z.number().int().nonnegative() }).strict(),
+    z.object({ base64: z.string(), done: z.boolean() }),
   ),
   importSession: request(
-    'Restores a session bundle',
-    z.object({ base64: z.string().max(700_000_000) }).strict(),
-    session,
+    'Starts restoring a session bundle of this many bytes, sent with importSessionChunk; with ifDuplicate "ask", a bundle already imported waits for finishImport',
+    z
+      .object({
+        bytes: z.number().int().positive().max(maxBundleBytes),
+        ifDuplicate: z.enum(['ask', 'import']).default('import'),
+      })
+      .strict(),
+    z.object({ transferId }),
+  ),
+  importSessionChunk: request(
+    'The next chunk of a bundle being imported, in order; the last one imports it and returns the session',
+    z
+      .object({
+        transferId,
+        offset: z.number().int().nonnegative(),
+        base64: z.base64().max(Math.ceil(bundleChunkBytes / 3) * 4),
+      })
+      .strict(),
+    z.object({
+      received: z.number().int(),
+      session: session.nullable(),
+      /** The session this bundle was imported as before; the import waits for finishImport. */
+      duplicateOf: z.object({ id: z.number().int(), name: z.string() }).optional(),
+    }),
+  ),
+  finishImport: request(
+    'Imports a bundle found to be a duplicate after all, or drops it',
+    z.object({ transferId, import: z.boolean() }).strict(),
+    z.object({ session: session.nullable() }),
+  ),
+  deleteSessions: request(
+    'Deletes several sessions and all their rows (e.g. every failed one)',
+    z.object({ ids: z.array(z.number().int().positive()).min(1).max(10_000) }).strict(),
+    z.object({ deleted: z.array(z.number().int()) }),
   ),
 }
 

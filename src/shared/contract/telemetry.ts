@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { telemetryRecord } from '../model'
-import { request } from './define'
+import { maxRequestBytes, request } from './define'
 
 export const profileInfo = z.object({
   name: z.string(),
@@ -31,6 +31,9 @@ export const decodedDocument = z.object({
   document: z.unknown(),
 })
 
+/** Bytes to decode travel in one request, leaving room for its envelope; more is decoded with the CLI. */
+const maxInput = maxRequestBytes - 64 * 1024
+
 export const telemetryRequests = {
   listProfiles: request(
     'Extraction profiles: the built-in ones and those in the user profile folder',
@@ -43,8 +46,8 @@ export const telemetryRequests = {
       .object({
         profile: z.string().min(1).max(4096),
         input: z.discriminatedUnion('kind', [
-          z.object({ kind: z.literal('bytes'), base64: z.string().max(70_000_000) }).strict(),
-          z.object({ kind: z.literal('captureLines'), text: z.string().max(200_000_000) }).strict(),
+          z.object({ kind: z.literal('bytes'), base64: z.string().max(maxInput) }).strict(),
+          z.object({ kind: z.literal('captureLines'), text: z.string().max(maxInput) }).strict(),
         ]),
       })
       .strict(),
@@ -54,7 +57,7 @@ export const telemetryRequests = {
     "The request documents in one connection's raw bytes, every encoding undone (the inspector's decoded tree)",
     z
       .object({
-        base64: z.string().max(70_000_000),
+        base64: z.string().max(maxInput),
         /** Only requests this profile matches; every request when omitted. */
         profile: z.string().min(1).max(4096).optional(),
       })

@@ -10,6 +10,7 @@ import {
   YAxis,
 } from 'recharts'
 import type { AnalysisResult } from '../../../shared/contract/analysis'
+import { measureLabel } from '../../../shared/measures'
 import { db, gainColors } from './format'
 
 type GainKey = 'min' | 'mean' | 'max'
@@ -30,6 +31,7 @@ export function CorrelationScatter({
   height?: number
 }) {
   const xs = analysis.pairs.map((p) => p.laeq)
+  const xLabel = measureLabel('laeq', analysis.alignment.weighting, analysis.calibrationDb !== null)
   const [x0, x1] = [Math.min(...xs), Math.max(...xs)]
   return (
     <figure className="chart" aria-label="Gain against LAeq">
@@ -41,8 +43,7 @@ export function CorrelationScatter({
             type="number"
             domain={['auto', 'auto']}
             name="LAeq"
-            unit=" dBA"
-            label={{ value: 'LAeq of the interval (dBA)', position: 'insideBottom', offset: -8 }}
+            label={{ value: xLabel, position: 'insideBottom', offset: -8 }}
           />
           <YAxis
             dataKey="y"

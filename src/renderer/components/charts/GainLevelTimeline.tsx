@@ -9,6 +9,7 @@ import {
   YAxis,
 } from 'recharts'
 import type { LevelSecond, TelemetryRecord } from '../../../shared/model'
+import { measureUnit } from '../../../shared/measures'
 import { clock, gainColors, levelColor, timeTicks } from './format'
 
 interface Props {
@@ -16,6 +17,8 @@ interface Props {
   /** One-second levels, already decimated to about two points per pixel column. */
   levels: LevelSecond[]
   height?: number
+  /** The session's calibration offset, added to the levels; null: they stay dB re full scale. */
+  calibrationDb?: number | null
 }
 
 function gain(r: TelemetryRecord, key: string): number | null {
@@ -24,7 +27,17 @@ function gain(r: TelemetryRecord, key: string): number | null {
 }
 
 /** Gains the app reported and the level of what was played, over wall-clock time on twin axes. */
-export function GainLevelTimeline({ telemetry, levels, height = 300 }: Props) {
+export function GainLevelTimeline({
+  telemetry,
+  levels: measured,
+  height = 300,
+  calibrationDb = null,
+}: Props) {
+  const levels =
+    calibrationDb === null
+      ? measured
+      : measured.map((l) => ({ t: l.t, level: l.level === null ? null : l.level + calibrationDb }))
+  const unit = measureUnit('laeq', 'A', calibrationDb !== null)
   const gains = telemetry.map((r) => ({
     t: r.t,
     min: gain(r, 'audioMinGain'),
@@ -52,7 +65,7 @@ export function GainLevelTimeline({ telemetry, levels, height = 300 }: Props) {
           <YAxis
             yAxisId="level"
             orientation="right"
-            label={{ value: 'Level (dBA)', angle: 90, position: 'insideRight' }}
+            label={{ value: `LAeq,1s, ${unit}`, angle: 90, position: 'insideRight' }}
           />
           <Tooltip
             labelFormatter={(t) => clock(Number(t))}
@@ -63,7 +76,7 @@ export function GainLevelTimeline({ telemetry, levels, height = 300 }: Props) {
             yAxisId="level"
             data={levels}
             dataKey="level"
-            name="LAS 1 s"
+            name="LAeq,1s"
             stroke={levelColor}
             dot={false}
             strokeWidth={1}

@@ -1,0 +1,64 @@
+import PDFDocument from 'pdfkit'
+import SVGtoPDF from 'svg-to-pdfkit'
+import { UserError } from '../errors'
+import { figureFontFile } from './figure-font'
+import { type Figure, type FigureSize, MM_PER_INCH, mmToPt } from './figure-model'
+import { FIGURE_FONT, figureSvg } from './figure-svg'
+import { svgToPng } from './plot-png'
+
+export const figureFormats = ['svg', 'pdf', 'png'] as const
+export type FigureFormat = (typeof figureFormats)[number]
+
+/** The format a file name asks for by its extension. */
+export function figureFormatOf(file: string): FigureFormat {
+  const ext = /\.([^./\\]+)$/.exec(file)?.[1]?.toLowerCase()
+  const format = figureFormats.find((f) => f === ext)
+  if (!format)
+    throw new UserError(`cannot tell the figure format of "${file}": end the file name in .svg, .pdf or .png`)
+  return format
+}
+
+export const mimeTypes: Record<FigureFormat, string> = {
+  svg: 'image/svg+xml',
+  pdf: 'application/pdf',
+  png: 'image/png',
+}
+
+/**
+ * A figure as a file: the SVG itself; a PDF page of exactly the figure's size with the SVG drawn as vectors
+ * (svg-to-pdfkit onto PDFKit) and the figure font embedded; or a PNG rasterised by resvg at `dpi`.
+ */
+export async function renderFigure(
+  fig: Figure,
+  size: FigureSize,
+  format: FigureFormat,
+  dpi: number,
+): Promise<Buffer> {
+  const svg = figureSvg(fig, size)
+  if (format === 'svg') return Buffer.from(svg)
+  const font = figureFontFile()
+  if (format === 'png')
+    return svgToPng(svg, { widthPx: Math.round((size.widthMm / MM_PER_INCH) * dpi), fontFile: font })
+  const [w, h] = [mmToPt(size.widthMm), mmToPt(size.heightMm)]
+  const doc = new PDFDocument({
+    size: [w, h],
+    margin: 0,
+    info: { Title: fig.title, Creator: 'MuteScope' },
+  })
+  const chunks: Buffer[] = []
+  doc.on('data', (c: Buffer) => chunks.push(c))
+  const ended = new Promise<void>((resolve, reject) => {
+    doc.on('end', resolve)
+    doc.on('error', reject)
+  })
+  if (font) doc.registerFont(FIGURE_FONT, font)
+  SVGtoPDF(doc, svg, 0, 0, {
+    width: w,
+    height: h,
+    fontCallback: () => (font ? FIGURE_FONT : 'Helvetica'),
+    warningCallback: () => undefined,
+  })
+  doc.end()
+  await ended
+  return Buffer.concat(chunks)
+}
