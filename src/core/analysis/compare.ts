@@ -27,7 +27,12 @@ function keyOf(s: Session, fields: readonly string[]): GroupKey {
 }
 
 /** The sessions a selection names, in order: a plan's completed runs, ids as given, or a search's finds. */
-export function selectedSessionIds(store: SessionStore, plans: PlanStore, sel: CompareSelection): number[] {
+export function selectedSessionIds(
+  store: SessionStore,
+  plans: PlanStore,
+  sel: CompareSelection,
+  purpose = 'compare',
+): number[] {
   const ids =
     'planId' in sel
       ? plans.completedSessions(sel.planId)
@@ -37,8 +42,10 @@ export function selectedSessionIds(store: SessionStore, plans: PlanStore, sel: C
   if (ids.length === 0)
     throw new UserError(
       'planId' in sel
-        ? `plan ${sel.planId} has no completed runs to compare yet`
-        : `no session matches "${'search' in sel ? sel.search : ''}"`,
+        ? `plan ${sel.planId} has no completed runs to ${purpose} yet`
+        : 'search' in sel
+          ? `no session matches "${sel.search}"`
+          : 'name at least one session',
     )
   return ids
 }

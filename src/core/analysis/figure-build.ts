@@ -8,7 +8,7 @@ import type { PlanStore } from '../store/plan-store'
 import type { SessionStore } from '../store/session-store'
 import { GAIN_FIELDS, type GainName } from './align'
 import { analyzeSession } from './analyze'
-import { compareSessions } from './compare'
+import { compareSessions, selectedSessionIds } from './compare'
 import {
   type Figure,
   type FigurePanel,
@@ -35,25 +35,6 @@ export function groupKeyText(key: GroupKey): string {
   return Object.entries(key)
     .map(([f, v]) => `${f} = ${v === null || v === '' ? '(none)' : v}`)
     .join(', ')
-}
-
-/** The sessions a selection names, in order. */
-function sessionIds(store: SessionStore, plans: PlanStore, select: CompareSelection): number[] {
-  const ids =
-    'planId' in select
-      ? plans.completedSessions(select.planId)
-      : 'sessionIds' in select
-        ? select.sessionIds
-        : store.listSessions(select.search).map((s) => s.id)
-  if (ids.length === 0)
-    throw new UserError(
-      'planId' in select
-        ? `plan ${select.planId} has no completed runs to draw yet`
-        : 'search' in select
-          ? `no session matches "${select.search}"`
-          : 'name at least one session',
-    )
-  return ids
 }
 
 /** The title a figure takes when none is given: its plan's name, or its session's. */
@@ -222,7 +203,7 @@ export function buildFigure(store: SessionStore, plans: PlanStore, options: Figu
   const parsed = figureOptions.safeParse(options)
   if (!parsed.success) throw new UserError(z.prettifyError(parsed.error))
   const o = parsed.data
-  const ids = sessionIds(store, plans, o.select)
+  const ids = selectedSessionIds(store, plans, o.select, 'draw')
   const calibrationDb = sharedCalibration(store, ids, o.align.calibrationDb)
   const levelName = measureLabel(o.level, sharedWeighting(store, ids), calibrationDb !== null)
   const align = { ...o.align, calibrationDb }
