@@ -196,11 +196,14 @@ describe('capture --egress: telemetry proven on the wire', () => {
     expect(readdirSync(folder)).toContain('raw.capture')
     const store = SessionStore.open({ dir: dataDir })
     const id = store.listSessions()[0].id
+    const times = store.telemetry(id).map((r) => r.t)
     store.close()
     const report = egress(dataDir, id)
     expect(report.records).toBeGreaterThanOrEqual(5)
-    // A request written as MuteScope died may have left after the recorder stopped: it alone is unproven.
-    expect(report.proven).toBeGreaterThanOrEqual(report.records - 1)
+    expect(report.proven).toBeGreaterThanOrEqual(3)
+    // Requests written as MuteScope died may have left after the recorder stopped: only those, the last ones
+    // (how many depends on the machine's load), are unproven, and for that reason.
+    expect(report.unproven.map((u) => u.t)).toEqual(times.slice(report.proven))
     for (const u of report.unproven) expect(u.reason).toMatch(/stopped before it was sent/)
     expect(readdirSync(folder)).not.toContain('raw.capture')
   }, 120_000)

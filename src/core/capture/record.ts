@@ -2,7 +2,7 @@ import { platform, release } from 'node:os'
 import type { Session, SessionEvent, SessionMetaInput } from '../../shared/model'
 import type { SessionStore } from '../store/session-store'
 import type { TelemetryDecoder } from '../telemetry'
-import type { Redactor } from './redact'
+import { redactText, type Redactor } from './redact'
 import { SessionWriter } from '../store/session-writer'
 import type { CaptureRun, UnseenTls } from './capture-run'
 
@@ -11,7 +11,7 @@ import type { CaptureRun, UnseenTls } from './capture-run'
  * leaves nothing behind), captures and events are written in batches, and the end's status and reason close
  * it after a final flush, so nothing captured before an exit or crash is lost. With a decoder, the captures
  * also feed it and its telemetry records are stored alongside. With a redactor, captures are stored (and
- * decoded) with their secrets masked.
+ * decoded) with their secrets masked, and so are the command lines in the log.
  */
 export function recordRun(
   run: CaptureRun,
@@ -37,7 +37,9 @@ export function recordRun(
       writer = new SessionWriter(store, session.id)
       onSession(session)
     }
-    writer.addEvent('attach', { ...a, host: run.opts.host })
+    // A command line carries tokens as often as a request does (curl -H, --token=...).
+    const argv = redact && a.argv ? a.argv.map((arg) => redactText(redact, arg)) : a.argv
+    writer.addEvent('attach', { ...a, argv, host: run.opts.host })
   })
   logRunEvents(run, (kind, detail) => live()?.addEvent(kind, detail))
   run.on('capture', (captured) => {

@@ -49,3 +49,8 @@ export function redactor(patterns: readonly string[]): Redactor {
     return masked === text ? data : new Uint8Array(Buffer.from(masked, 'latin1'))
   }
 }
+
+/** A string masked by the same rules as captured bytes. */
+export function redactText(redact: Redactor, text: string): string {
+  return Buffer.from(redact(new Uint8Array(Buffer.from(text)))).toString()
+}
