@@ -1,5 +1,6 @@
 // 100 MB TLS upload from a real node https client, without and with MuteScope's hooks (python backend,
-// all hook groups, default 1 MiB cap, captures stored in a session); then Chromium as a whole app: attach
+// all hook groups, default 1 MiB cap, captures stored in a session), and with the hooks behind a content
+// filter as an audit runs them (nothing but telemetry copied out); then Chromium as a whole app: attach
 // time per process (BoringSSL found by pattern) and the hooks' cost on its uploads. Run: npm run bench:capture
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
@@ -60,7 +61,11 @@ setInterval(async () => {
  * BoringSSL by pattern, the others reuse its offsets), and the hook overhead on its uploads (the median of
  * a few uploads before and after the attach).
  */
-async function chromiumApp(backend: PythonBackend, server: Awaited<ReturnType<typeof startHttpsServer>>) {
+async function chromiumApp(
+  backend: PythonBackend,
+  server: Awaited<ReturnType<typeof startHttpsServer>>,
+  contains: string | null,
+) {
   const mb = 8
   server.pages['/upload-page'] = uploadPage(mb)
   const browser = startBrowser('chromium', `${server.url}/upload-page`)
@@ -81,6 +86,7 @@ async function chromiumApp(backend: PythonBackend, server: Awaited<ReturnType<ty
       host: null,
       target: { pids: [browser.pid!] },
       tree: true,
+      filter: { contains },
     })
     const attachedAt: number[] = []
     run.on('hooks', () => attachedAt.push(performance.now()))
@@ -131,7 +137,19 @@ async function main() {
   const plaintextOut = run!.stats.bytes
   const session = store.listSessions()[0]
   const received = server.received.at(-1)?.body.length ?? 0
-  const chromium = await chromiumApp(backend, server)
+  // The audit as run: the same hooks with a content filter (--contains), so only telemetry is copied out.
+  let filtered: CaptureRun | undefined
+  const filteredMs = await upload(url, cert.cert, async (p) => {
+    filtered = new CaptureRun(backend, agentSource(), {
+      host: null,
+      target: { pids: [p.pid!] },
+      filter: { contains: 'audioMeanGain' },
+    })
+    await filtered.start()
+  })
+  await filtered!.done
+  const chromium = await chromiumApp(backend, server, null)
+  const chromiumFiltered = await chromiumApp(backend, server, 'audioMeanGain')
   await backend.close()
   store.close()
   await server.close()
@@ -143,12 +161,20 @@ async function main() {
         withoutHooks: { ms: Math.round(plainMs), mbPerS: Number(mbps(plainMs)) },
         withHooks: { ms: Math.round(hookedMs), mbPerS: Number(mbps(hookedMs)) },
         slowdown: Number((hookedMs / plainMs).toFixed(2)),
+        withHooksFiltered: {
+          contains: 'audioMeanGain',
+          ms: Math.round(filteredMs),
+          mbPerS: Number(mbps(filteredMs)),
+          speedWithHooks: Number((plainMs / filteredMs).toFixed(2)),
+          captures: filtered!.stats.captures,
+        },
         serverReceivedBytes: received,
         captures: run!.stats.captures,
         capturedBytes: plaintextOut,
         storedCaptures: session.captureCount,
         session: { status: end.status, reason: end.reason },
         chromium: chromium,
+        chromiumFiltered: { contains: 'audioMeanGain', ...chromiumFiltered },
       },
       null,
       2,

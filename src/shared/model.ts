@@ -126,6 +126,27 @@ export const levelSecond = z.object({
 })
 export type LevelSecond = z.infer<typeof levelSecond>
 
+/**
+ * One second (starting at t, ms) of one process's reads through one audio-capture API: how often the app took
+ * audio from the microphone and how loud what it took was. rmsDbfs/peakDbfs are null when the API does not
+ * expose the sample format, or nothing was read.
+ */
+export const micAccessSecond = z.object({
+  t: z.number().int(),
+  pid: z.number().int(),
+  api: z.string().min(1).max(100),
+  reads: z.number().int().nonnegative(),
+  frames: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+  rmsDbfs: z.number().nullable(),
+  peakDbfs: z.number().nullable(),
+})
+export type MicAccessSecond = z.infer<typeof micAccessSecond>
+
+/** When the app was muted (ms); end null while it still is. */
+export const muteInterval = z.object({ start: z.number().int(), end: z.number().int().nullable() })
+export type MuteInterval = z.infer<typeof muteInterval>
+
 export const sessionEventKind = z.enum([
   'attach',
   'detach',

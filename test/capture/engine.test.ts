@@ -122,6 +122,32 @@ describe('CaptureRun', () => {
     }, 'the spawned process to be gone')
   })
 
+  it('drops, with one warning, the events that arrive after the session ended and the store closed', async () => {
+    const target = start('sleep', ['60'])
+    const run = new CaptureRun(backend, agentSource(), { host: null, target: { pids: [target.pid!] } })
+    const dir = tempDir()
+    const store = SessionStore.open({ dir })
+    let sessionId = 0
+    recordRun(run, store, {}, (s) => (sessionId = s.id))
+    const warnings: string[] = []
+    run.on('warning', (w) => warnings.push(w))
+    await run.start()
+    await run.stop()
+    const kept = store.events(sessionId).length
+    store.close()
+    // What a detach, a late agent log or a late warning would deliver once the CLI has closed the store.
+    run.emit('detach', { pid: target.pid!, reason: 'process-terminated', crash: null })
+    run.emit('log', 'late', target.pid!)
+    run.emit('warning', 'late')
+    expect(warnings.filter((w) => /after the session ended were dropped/.test(w))).toHaveLength(1)
+    const reopened = SessionStore.open({ dir })
+    try {
+      expect(reopened.events(sessionId)).toHaveLength(kept)
+    } finally {
+      reopened.close()
+    }
+  })
+
   it('ends as failed with the reason when the Frida backend dies', async () => {
     const own = await PythonBackend.start()
     const target = start('sleep', ['60'])

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process'
-import { readdirSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -142,6 +142,10 @@ describe('capture --egress: telemetry proven on the wire', () => {
     expect(noSecrets.proven).toBe(0)
     expect(noSecrets.unproven).toHaveLength(report.records)
     expect(noSecrets.unproven.every((u) => /no TLS secrets for that connection/.test(u.reason))).toBe(true)
+
+    // Deleting the session deletes its packets and secrets too.
+    expect(runCli(['sessions', 'delete', String(id)], { dataDir }).status).toBe(0)
+    expect(existsSync(folder)).toBe(false)
   }, 120_000)
 
   it('session review (web mode): the Egress panel shows the proof and saves the pcapng with its secrets', async () => {

@@ -35,6 +35,13 @@ export function explainFridaError(
     )
   if (type === 'ExecutableNotFoundError' || /unable to find executable/i.test(message))
     return new UserError(`cannot spawn ${what}: executable not found; give its full path`, 'not_found')
+  // Locally there is no server to reach: a closed transport is the target (or Frida's helper) going away.
+  if (!host && type === 'TransportError')
+    return new UserError(
+      `Frida lost its connection to ${what} (${message}): the process exited or crashed while being attached; ` +
+        'check that it still runs and try again',
+      'frida_error',
+    )
   if (
     type === 'ServerNotRunningError' ||
     type === 'TransportError' ||

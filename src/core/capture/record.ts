@@ -23,10 +23,16 @@ export function recordRun(
 ): void {
   let writer: SessionWriter | null = null
   let closed = false
+  let late = 0
   /** Rows for the session; after the end nothing more is written (the store may be closed by then). */
-  const live = (): SessionWriter | null => (closed ? null : writer)
+  const live = (): SessionWriter | null => {
+    if (!closed) return writer
+    // Said once (a warning that arrives late is itself dropped here, so this cannot recurse).
+    if (late++ === 0) run.emit('warning', 'events that arrived after the session ended were dropped')
+    return null
+  }
   run.on('attach', (a) => {
-    if (closed) return
+    if (closed) return void live()
     if (!writer) {
       const session = store.createSession({
         name: `capture of ${a.name || `pid ${a.pid}`}`,

@@ -125,6 +125,28 @@ export const migrations: readonly string[] = [
   `ALTER TABLE level_seconds ADD COLUMN abs_max REAL;
    ALTER TABLE level_seconds ADD COLUMN abs_mean REAL;
    ALTER TABLE sessions ADD COLUMN calibration_db REAL;`,
+  // 7: the mic-access lane (per second, process and audio API: what the app read from the microphone) and
+  // the intervals in which the app was muted.
+  `CREATE TABLE mic_access (
+    session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    t INTEGER NOT NULL,
+    pid INTEGER NOT NULL,
+    api TEXT NOT NULL,
+    reads INTEGER NOT NULL,
+    frames INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    rms_dbfs REAL,
+    peak_dbfs REAL,
+    PRIMARY KEY (session_id, t, pid, api)
+  );
+  CREATE TABLE mute_intervals (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    start_t INTEGER NOT NULL,
+    end_t INTEGER,
+    CHECK (end_t IS NULL OR end_t >= start_t)
+  );
+  CREATE INDEX mute_intervals_session ON mute_intervals (session_id, start_t);`,
 ]
 
 export function migrate(db: Database.Database): void {
