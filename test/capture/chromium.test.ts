@@ -47,6 +47,8 @@ describe('capture on Chromium (static, stripped BoringSSL)', () => {
     await cap.ready()
     // The network service, where the sockets live, is among them.
     expect(cap.stderr).toMatch(new RegExp(`attached to chromium \\(pid ${pid}\\)`))
+    // The zygotes (whose command line Chromium rewrites into one string) are left alone, and said so.
+    expect(cap.stderr).toMatch(/is Chromium's zygote: not attached/)
     const from = posts().length + 1 // one may be in flight while the hooks go in
     expect(await cap.exited).toBe(0)
     expect(cap.stderr).toMatch(/hooked [^\n]*SSL_write@chromium/)

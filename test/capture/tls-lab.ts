@@ -72,6 +72,9 @@ export async function startHttpsServer(
       })
     },
   )
+  // Clients under test keep their connections: a hooked process paused by a loaded machine must not find its
+  // connection closed for idleness (node's default is 5 s).
+  server.keepAliveTimeout = 120_000
   await new Promise<void>((r) => server.listen(0, host, r))
   const port = (server.address() as AddressInfo).port
   return {

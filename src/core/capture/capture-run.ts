@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events'
 import { basename } from 'node:path'
 import type {
   AgentConfig,
+  AudioApiReport,
   CaptureMessage,
   HookGroup,
   HookedFunction,
@@ -9,8 +10,9 @@ import type {
   LocatedMessage,
 } from '../../agent/protocol'
 import { defaultCap, hookGroups } from '../../agent/protocol'
-import type { Capture, SessionStatus } from '../../shared/model'
+import type { Capture, MicAccessSecond, SessionStatus } from '../../shared/model'
 import { errorMessage } from '../errors'
+import { micAccessSecond } from '../mic/access-seconds'
 import { parseAgentMessage } from './agent-messages'
 import type { AgentSession, DetachInfo, FridaBackend, ProcessTarget, ScriptMessage, Target } from './backend'
 import { printable } from './bridge-protocol'
@@ -32,6 +34,8 @@ export interface CaptureOptions {
   reattach?: boolean
   /** Processes never to attach to (MuteScope's own). */
   exclude?: number[]
+  /** Also hook the audio-capture APIs: 'audioApis' on attach, then 'micAccess' every second. */
+  micAccess?: boolean
 }
 
 export interface CaptureEnd {
@@ -62,6 +66,13 @@ export interface CaptureEvents {
   hooks: [HookedFunction[], number]
   /** The TLS libraries found in one process and how each is reached. */
   libraries: [LibraryReport[], number]
+  /** With micAccess: the audio-capture APIs in one process, all on attach, then each that loads later. */
+  audioApis: [AudioApiReport[], number]
+  /**
+   * With micAccess: one second of one process's reads through one API, for every API that read or had a
+   * capture stream open in that second.
+   */
+  micAccess: [MicAccessSecond]
   capture: [Capture]
   /** A TLS secret line (NSS key log format) from a process. */
   keylog: [string, number]
@@ -89,8 +100,10 @@ export function endFor(d: DetachInfo): CaptureEnd {
  * Chromium's (and Electron's) zygote only forks the app's other processes and does no networking; an agent
  * going into it while it forks can stall it, and the browser with it, so a followed tree leaves it alone.
  */
-function isZygote(argv: string[] | null): boolean {
-  return argv?.includes('--type=zygote') ?? false
+export function isZygote(argv: string[] | null): boolean {
+  // Chromium rewrites its command line as one space-joined string (setproctitle), so the switch is looked
+  // for as a word, not as an element.
+  return argv?.some((a) => /(^|\s)--type=zygote(\s|$)/.test(a)) ?? false
 }
 
 /** Whether a local process still exists (a child that exited before it was hooked is no failure). */
@@ -166,6 +179,7 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
       },
       patterns: loadTlsPatterns(),
       located: [],
+      micAccess: opts.micAccess ?? false,
     }
     backend.onRefused((why) => this.refuse(`bridge: ${why}`))
   }
@@ -190,8 +204,9 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
   private async attachAll(target: { pids: number[] } | { name: string }): Promise<void> {
     const list = await this.backend.listProcesses(this.opts.host)
     const exclude = new Set([process.pid, ...(this.opts.exclude ?? [])])
+    const given = new Set('pids' in target ? target.pids : [])
     const chosen = selectProcesses(list, target, this.tree, exclude).filter(
-      (p) => !this.skipSandboxed(p.pid, p.name),
+      (p) => given.has(p.pid) || !this.leaveAlone(p),
     )
     this.targetName = 'name' in target ? target.name : (chosen[0]?.name ?? '')
     const errors: unknown[] = []
@@ -305,7 +320,7 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
           this.waiting.delete(pid)
           this.replaced.delete(pid)
           const p = byPid.get(pid)!
-          if (this.skipSandboxed(pid, p.name) || isZygote(p.argv)) {
+          if (this.leaveAlone(p)) {
             this.ignored.add(pid)
             continue
           }
@@ -329,7 +344,7 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
     await new Promise((r) => setTimeout(r, startupGraceMs))
     try {
       const p = (await this.backend.listProcesses(this.opts.host)).find((x) => x.pid === pid)
-      if (p && !this.stopping && !this.result && !this.skipSandboxed(pid, p.name))
+      if (p && !this.stopping && !this.result && !this.leaveAlone(p))
         await this.open({ pid }, p.name, p.ppid, p.path, p.argv)
     } catch (err) {
       this.emit(
@@ -343,11 +358,19 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
   }
 
   /** Leaves a seccomp-sandboxed process alone, and says so once. */
-  private skipSandboxed(pid: number, name: string): boolean {
-    if (!seccompSandboxed(pid, this.opts.host)) return false
+  /** Processes of a tree or a name that an agent would break, each named with the reason. */
+  private leaveAlone(p: { pid: number; name: string; argv: string[] | null }): boolean {
+    if (isZygote(p.argv)) {
+      this.emit(
+        'warning',
+        `pid ${p.pid} (${p.name}) is Chromium's zygote: not attached (it only forks the others)`,
+      )
+      return true
+    }
+    if (!seccompSandboxed(p.pid, this.opts.host)) return false
     this.emit(
       'warning',
-      `pid ${pid} (${name}) runs in a seccomp sandbox: not attached (Frida would break it; sandboxed processes ` +
+      `pid ${p.pid} (${p.name}) runs in a seccomp sandbox: not attached (Frida would break it; sandboxed processes ` +
         'do their networking through an unsandboxed one, which is attached)',
     )
     return true
@@ -384,6 +407,9 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
     else if (m.type === 'keylog') this.emit('keylog', m.line, pid)
     else if (m.type === 'located') this.located.set(m.key, m)
     else if (m.type === 'libraries') this.emit('libraries', m.libraries, pid)
+    else if (m.type === 'audio-apis') this.emit('audioApis', m.apis, pid)
+    else if (m.type === 'mic-access')
+      for (const s of m.seconds) this.emit('micAccess', micAccessSecond(pid, p.clockOffset, s))
     else if (m.type === 'tls-unseen') {
       const { type: _type, ...rest } = m
       this.emit('unseen', { pid, name: p.info.name, ...rest })
