@@ -20,6 +20,8 @@ export interface PlainHook {
   dir: 'out' | 'in'
   /** Only modules whose name matches; absent: any module exporting fn (apps ship their own TLS). */
   modules?: RegExp
+  /** Runs when the hook is installed: what enter needs from the module is looked up here, never in a hook. */
+  prepare?(module: Module): void
   enter(args: InvocationArguments, module: Module): Call | null
   /** Bytes the call consumed or produced (read from call.buf); for `plain` calls >0 keeps them; <=0 drops. */
   leave(ret: InvocationReturnValue, call: Call): number
@@ -27,15 +29,20 @@ export interface PlainHook {
 
 const helpers = new Map<string, NativeFunction<number, [NativePointerValue]> | null>()
 
-/** Calls an `int f(void *)` helper exported by the hooked module itself (SSL_get_fd...); -1 if absent. */
-function callInt(module: Module, name: string, arg: NativePointer): number {
+/**
+ * Finds an `int f(void *)` helper exported by a module (SSL_get_fd...) when its hook goes in: a symbol lookup
+ * from inside a hook could wait on a lock that the hooked thread's own caller holds.
+ */
+function resolveHelper(module: Module, name: string): void {
   const key = `${module.path}!${name}`
-  let f = helpers.get(key)
-  if (f === undefined) {
-    const address = module.findExportByName(name)
-    f = address ? new NativeFunction(address, 'int', ['pointer']) : null
-    helpers.set(key, f)
-  }
+  if (helpers.has(key)) return
+  const address = module.findExportByName(name)
+  helpers.set(key, address ? new NativeFunction(address, 'int', ['pointer']) : null)
+}
+
+/** Calls a helper resolved at install time; -1 if the module has none. */
+function callInt(module: Module, name: string, arg: NativePointer): number {
+  const f = helpers.get(`${module.path}!${name}`)
   return f ? f(arg) : -1
 }
 
@@ -60,6 +67,9 @@ function tls(
     fn,
     group,
     dir,
+    prepare: (m) => {
+      if (fdHelper) resolveHelper(m, fdHelper)
+    },
     enter: (args, m) => ({
       ctx: `${group}:${args[0]}`,
       fd: fdHelper ? callInt(m, fdHelper, args[0]) : -1,

@@ -3,7 +3,8 @@ import { reportHookError, wanted, wantedBytes } from './emit'
 import { plainHooks, socketHooks, type Call, type PlainHook } from './hooks'
 import { deliver, endpointOf, enterTls, leaveTls, onSocketCall, watchSocketFor, type Endpoint } from './links'
 import { locate } from './locate'
-import type { HookedFunction } from './protocol'
+import { hookAudio, reportAudio, resetAudio } from './audio/install'
+import type { AudioApiReport, HookedFunction } from './protocol'
 import { reachOf, unreachableRuntimes } from './reach'
 import { config } from './state'
 import { firstBuffer, noteOutgoing } from './unseen'
@@ -15,6 +16,7 @@ interface PlainState {
 }
 
 function plainListener(hook: PlainHook, module: Module): InvocationListenerCallbacks {
+  hook.prepare?.(module)
   return {
     onEnter(args) {
       const s = this as unknown as PlainState
@@ -152,18 +154,24 @@ export function installHooks(): HookedFunction[] {
   observer?.detach()
   Interceptor.detachAll()
   hooked.clear()
+  resetAudio()
   // Socket hooks first: a TLS write made while the rest goes in can then still be tied to its connection.
   for (const module of Process.enumerateModules()) hookSockets(module)
   let initial = true
+  const audio: AudioApiReport[] = []
   observer = Process.attachModuleObserver({
     onAdded(module) {
       const added = hookModule(module)
+      const apis = hookAudio(module)
+      if (initial) audio.push(...apis)
+      else if (apis.length > 0) reportAudio(apis)
       if (initial || added.length === 0) return
       send({ type: 'hooks', hooks: added })
       send({ type: 'libraries', libraries: reachOf(added) })
     },
   })
   initial = false
+  if (config.micAccess) reportAudio(audio)
   send({
     type: 'libraries',
     libraries: [...reachOf(inventory()), ...unreachableRuntimes(Process.enumerateModules())],
