@@ -1,15 +1,13 @@
 // Training wall time of the background-activity classifier: n=7, 700 epochs, batch 500 (the paper's settings).
 // Goal: under 60 s on a 2-core machine. MUTESCOPE_TF_BACKEND=cpu measures the pure-JS backend instead of wasm.
-import { join, resolve } from 'node:path'
-import { loadPaperDataset } from '../src/core/classify/dataset'
+import { defaultPaperDir, loadPaperDataset } from '../src/core/classify/dataset'
 import { train } from '../src/core/classify/train'
 
-const shared = process.env.MUTESCOPE_SHARED_DATA ?? resolve(__dirname, '..', '..', 'shared', 'data')
 const epochs = Number(process.env.BENCH_EPOCHS ?? 700)
 const goalSeconds = 60
 
 async function main(): Promise<void> {
-  const data = loadPaperDataset(join(shared, 'paper-gains'))
+  const data = loadPaperDataset(defaultPaperDir())
   const started = performance.now()
   const r = await train(data, { window: 7, epochs, batch: 500, seed: 1, split: 'random' })
   const wall = (performance.now() - started) / 1000

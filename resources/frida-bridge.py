@@ -5,6 +5,10 @@ Speaks JSON lines over stdio. Requests: {"id", "op", ...}; replies: {"id", "ok":
 (no base64: captures are most of the traffic). Each request runs on its own thread so that a slow rpc call
 never holds up the others. Closing stdin detaches everything and exits.
 
+Besides attaching, the bridge hosts Frida's own remoting for a lab of machines: remote devices with a token and
+a TLS certificate ("remote"), the workbench's portal (PortalService, "portal_start", its node and controller
+events as {"event": "portal"}), and a lab machine's side of it (an attached process joins a portal: "join").
+
 The protocol runs on private copies of stdin and stdout; fds 0 and 1 then point at /dev/null and stderr, so
 neither a spawned target (which inherits them) nor a library that prints can write into the protocol.
 """
@@ -41,24 +45,42 @@ except ImportError as exc:
 
 devices = {}
 devices_lock = threading.Lock()
+# How to reach each remote address: {"token", "certificate"} as Frida's RemoteDeviceOptions take them.
+remotes = {}
 sessions = {}
 sessions_lock = threading.Lock()
 next_session = [1]
+portal = {"service": None}
+
+
+def forget_remote(host):
+    try:
+        frida.get_device_manager().remove_remote_device(host)
+    except (frida.InvalidArgumentError, frida.InvalidOperationError):
+        pass
 
 
 def device_for(host):
     key = host or ""
     with devices_lock:
-        if key not in devices:
-            device = frida.get_device_manager().add_remote_device(host) if host else frida.get_local_device()
-
+        device = devices.get(key)
+        # A remote device whose connection dropped stays lost: it is asked for anew (a portal back after a drop).
+        if device is not None and host and device.is_lost():
+            forget_remote(host)
+            device = None
+        if device is None:
+            if host:
+                device = frida.get_device_manager().add_remote_device(host, **remotes.get(host, {}))
+            else:
+                device = frida.get_local_device()
             devices[key] = device
-        return devices[key]
+        return device
 
 
 def open_session(device, pid, source):
     session = device.attach(pid)
-    script = session.create_script(source)
+    # A session that only joins a portal carries no script of ours.
+    script = session.create_script(source) if source is not None else None
     with sessions_lock:
         sid = next_session[0]
         next_session[0] += 1
@@ -83,10 +105,11 @@ def open_session(device, pid, source):
             "crash": {"summary": crash.summary, "report": crash.report} if crash is not None else None,
         })
 
-    script.on("message", on_message)
-    script.set_log_handler(on_log)
     session.on("detached", on_detached)
-    script.load()
+    if script is not None:
+        script.on("message", on_message)
+        script.set_log_handler(on_log)
+        script.load()
     return {"session": sid, "pid": pid}
 
 
@@ -110,7 +133,97 @@ def op_processes(req):
 
 def op_attach(req):
     device = device_for(req.get("host"))
-    return open_session(device, req["pid"], req["source"])
+    return open_session(device, req["pid"], req.get("source"))
+
+
+def op_remote(req):
+    options = {k: req[k] for k in ("token", "certificate") if req.get(k)}
+    with devices_lock:
+        remotes[req["address"]] = options
+        # Frida's device manager keeps one device per address: new options need a new device.
+        if devices.pop(req["address"], None) is not None:
+            forget_remote(req["address"])
+    return None
+
+
+def frida_version_in(device, pid, timeout):
+    """The Frida version a joined process runs (its lab agent's), asked by a one-line script."""
+    answered = threading.Event()
+    got = {}
+    session = device.attach(pid)
+    try:
+        script = session.create_script("send(Frida.version)")
+        script.on("message", lambda message, data: (got.update(message), answered.set()))
+        script.load()
+        answered.wait(timeout)
+        return got.get("payload") if got.get("type") == "send" else None
+    finally:
+        session.detach()
+
+
+def op_device_info(req):
+    """What a device says about itself; a portal says nothing, so its joined processes speak for it."""
+    device = device_for(req.get("host"))
+    try:
+        return {"system": device.query_system_parameters(), "processes": None}
+    except frida.NotSupportedError:
+        pass
+    joined = []
+    for p in device.enumerate_processes(scope="full"):
+        try:
+            version = frida_version_in(device, p.pid, req.get("timeout", 3))
+        except frida.InvalidOperationError:
+            version = None
+        except frida.ProcessNotFoundError:
+            continue
+        joined.append({"pid": p.pid, "name": p.name, "system": p.parameters.get("system"), "frida": version})
+    return {"system": None, "processes": joined}
+
+
+def op_join(req):
+    with sessions_lock:
+        entry = sessions.get(req["session"])
+    if entry is None:
+        raise frida.InvalidOperationError("session %s is gone" % req["session"])
+    options = {k: req[k] for k in ("token", "certificate") if req.get(k)}
+    entry[0].join_portal(req["portal"], **options)
+    return None
+
+
+def portal_event(what, connection, app=None):
+    event = {"event": "portal", "what": what, "connection": connection}
+    if app is not None:
+        event["app"] = {"pid": app.pid, "name": app.name, "identifier": app.identifier}
+    write(event)
+
+
+def op_portal_start(req):
+    if portal["service"] is not None:
+        raise frida.InvalidOperationError("the portal is already running")
+
+    def endpoint(where):
+        return frida.EndpointParameters(
+            address=where["address"],
+            port=where["port"],
+            certificate=req.get("certificate"),
+            authentication=("token", req["token"]),
+        )
+
+    service = frida.PortalService(endpoint(req["cluster"]), endpoint(req["control"]))
+    for what in ("node-joined", "node-left"):
+        service.on(what, lambda connection, app, what=what: portal_event(what, connection, app))
+    for what in ("node-connected", "node-disconnected", "controller-connected", "controller-disconnected"):
+        service.on(what, lambda connection, _address, what=what: portal_event(what, connection))
+    service.start()
+    portal["service"] = service
+    return None
+
+
+def op_portal_stop(req):
+    service, portal["service"] = portal["service"], None
+    if service is not None:
+        service.stop()
+    return None
 
 
 def op_spawn(req):
@@ -163,6 +276,11 @@ ops = {
     "kill": op_kill,
     "call": op_call,
     "detach": op_detach,
+    "remote": op_remote,
+    "device_info": op_device_info,
+    "join": op_join,
+    "portal_start": op_portal_start,
+    "portal_stop": op_portal_stop,
 }
 
 
@@ -191,6 +309,7 @@ def main():
             session.detach()
         except frida.InvalidOperationError:
             pass
+    op_portal_stop(None)
 
 
 main()

@@ -5,7 +5,8 @@ import { existsSync, readFileSync } from 'node:fs'
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'))
 
 await build({
-  entryPoints: { mutescope: 'src/cli/main.ts' },
+  // job-worker: the heavy jobs' worker thread (src/core/jobs/worker-file.ts finds it beside the CLI).
+  entryPoints: { mutescope: 'src/cli/main.ts', 'job-worker': 'src/core/jobs/job-worker.ts' },
   outdir: 'out/cli',
   outExtension: { '.js': '.cjs' },
   bundle: true,

@@ -1,23 +1,7 @@
 // `npm start`: the Electron app where its binary is installed; otherwise web mode, said in one line.
 import { spawn } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
+import { electronBinary } from './electron-binary.mjs'
 import { ensureBuilt } from './ensure-built.mjs'
-
-const require = createRequire(import.meta.url)
-
-function electronBinary() {
-  try {
-    const dir = dirname(require.resolve('electron/package.json'))
-    const pathFile = join(dir, 'path.txt')
-    if (!existsSync(pathFile)) return null
-    const bin = join(dir, 'dist', readFileSync(pathFile, 'utf8').trim())
-    return existsSync(bin) ? bin : null
-  } catch {
-    return null
-  }
-}
 
 function run(cmd, args) {
   const child = spawn(cmd, args, { stdio: 'inherit' })

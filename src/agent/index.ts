@@ -1,3 +1,4 @@
+import { flushSeconds } from './audio/report'
 import { flushCaptures } from './emit'
 import { installHooks, inventory } from './install'
 import { flushStale } from './links'
@@ -7,7 +8,8 @@ import { reportUnseen } from './unseen'
 
 /**
  * MuteScope's Frida agent: logs the plaintext that apps hand to TLS and OS encryption APIs, tied to the
- * connection that carries it. Nothing is hooked until the host calls configure().
+ * connection that carries it; with micAccess, also what they read from the microphone (per second, never
+ * the audio itself). Nothing is hooked until the host calls configure().
  */
 const rpcExports: AgentRpc = {
   configure(next: AgentConfig) {
@@ -18,14 +20,17 @@ const rpcExports: AgentRpc = {
     config.filter = { ...next.filter }
     config.patterns = next.patterns
     config.located = next.located
+    config.micAccess = next.micAccess ?? false
     return installHooks()
   },
   inventory,
   now: () => Date.now(),
+  runtime: () => ({ frida: Frida.version, platform: Process.platform, arch: Process.arch }),
   // Frida calls dispose() before unloading the agent: captures still waiting for their socket go out now.
   dispose: () => {
     flushStale(Infinity)
     flushCaptures()
+    flushSeconds(true)
   },
 }
 rpc.exports = rpcExports as unknown as RpcExports

@@ -8,6 +8,7 @@ import type { AudioApiReport, HookedFunction } from './protocol'
 import { reachOf, unreachableRuntimes } from './reach'
 import { config } from './state'
 import { firstBuffer, noteOutgoing } from './unseen'
+import { callArgs, isWineNtdll, stopPeWatch, watchPeImages } from './wine-pe'
 
 interface PlainState {
   entered: boolean
@@ -24,7 +25,7 @@ function plainListener(hook: PlainHook, module: Module): InvocationListenerCallb
       s.call = null
       if (!s.entered) return
       try {
-        s.call = hook.enter(args, module)
+        s.call = hook.enter(callArgs(module, args, this.context), module)
         s.ep = s.call ? endpointOf(s.call.fd) : null
         if (s.call && !s.ep) watchSocketFor(this.threadId, s.call.ctx)
       } catch (err) {
@@ -159,17 +160,19 @@ export function installHooks(): HookedFunction[] {
   for (const module of Process.enumerateModules()) hookSockets(module)
   let initial = true
   const audio: AudioApiReport[] = []
-  observer = Process.attachModuleObserver({
-    onAdded(module) {
-      const added = hookModule(module)
-      const apis = hookAudio(module)
-      if (initial) audio.push(...apis)
-      else if (apis.length > 0) reportAudio(apis)
-      if (initial || added.length === 0) return
-      send({ type: 'hooks', hooks: added })
-      send({ type: 'libraries', libraries: reachOf(added) })
-    },
-  })
+  stopPeWatch()
+  const onAdded = (module: Module) => {
+    const added = hookModule(module)
+    const apis = hookAudio(module)
+    if (initial) audio.push(...apis)
+    else if (apis.length > 0) reportAudio(apis)
+    // A Wine process: its Windows DLLs, which Frida does not list, are hooked as they are found.
+    if (isWineNtdll(module)) watchPeImages(onAdded)
+    if (initial || added.length === 0) return
+    send({ type: 'hooks', hooks: added })
+    send({ type: 'libraries', libraries: reachOf(added) })
+  }
+  observer = Process.attachModuleObserver({ onAdded })
   initial = false
   if (config.micAccess) reportAudio(audio)
   send({

@@ -34,6 +34,8 @@ export interface AgentConfig {
   patterns: TlsPatternSet[]
   /** What other processes of the same capture already located (by module file), so no one scans twice. */
   located: LocatedMessage[]
+  /** Also hook the audio-capture APIs and report, per second, what the app read from the microphone. */
+  micAccess?: boolean
 }
 
 export const defaultCap = 1024 * 1024
@@ -120,7 +122,43 @@ export interface TlsUnseenMessage {
   bytes: number
 }
 
+/**
+ * One second (agent clock, ms) of one audio-capture API's reads: calls that delivered audio, their frames and
+ * bytes, and the sum of squares and peak of the samples read (full scale 1; none when the format is unknown).
+ */
+export interface MicSecond {
+  t: number
+  api: string
+  reads: number
+  frames: number
+  bytes: number
+  samples: number
+  sumSquares: number
+  peak: number
+}
+
+/** The seconds that ended since the last message, for every API that read or has a capture stream open. */
+export interface MicAccessMessage {
+  type: 'mic-access'
+  seconds: MicSecond[]
+}
+
+/** An audio-capture API found in the process: its module and the functions hooked there. */
+export interface AudioApiReport {
+  module: string
+  family: string
+  fns: string[]
+}
+
+/** The audio-capture APIs in the process, sent after configure() and when a module with one loads. */
+export interface AudioApisMessage {
+  type: 'audio-apis'
+  apis: AudioApiReport[]
+}
+
 export type AgentMessage =
+  | MicAccessMessage
+  | AudioApisMessage
   | CaptureMessage
   | CapturesMessage
   | HooksMessage
@@ -135,5 +173,13 @@ export interface AgentRpc {
   configure(config: AgentConfig): HookedFunction[]
   inventory(): HookedFunction[]
   now(): number
+  /** The Frida this agent runs in (a lab machine's may differ from the workbench's) and its system. */
+  runtime(): AgentRuntime
   dispose(): void
+}
+
+export interface AgentRuntime {
+  frida: string
+  platform: string
+  arch: string
 }

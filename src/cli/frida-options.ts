@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option } from 'commander'
 import { UserError } from '../core/errors'
+import { deviceToken, hostPort as hostPortAddress } from '../shared/contract/devices'
 
 /** Lets a parser's UserError surface as commander's own invalid-argument error (message shown, exit 1). */
 export function optionParser<T>(parse: (value: string, previous: T) => T): (value: string, previous: T) => T {
@@ -31,3 +32,19 @@ export const backendOption = () =>
   new Option('--backend <kind>', 'the Frida binding to use')
     .choices(['auto', 'node', 'python'])
     .default('auto')
+
+/** Parses a HOST:PORT flag (--portal, --cluster, --control), naming the flag when it is not one. */
+export function addressFlag(flag: string) {
+  return optionParser((value: string) => {
+    const r = hostPortAddress.safeParse(value)
+    if (!r.success) throw new UserError(`${flag} must be HOST:PORT (e.g. 10.0.0.1:27052), got "${value}"`)
+    return r.data
+  })
+}
+
+/** Parses --token: what a portal or frida-server requires, 1 to 512 characters. */
+export const tokenFlag = optionParser((value: string) => {
+  if (!deviceToken.safeParse(value).success)
+    throw new UserError(`--token must be 1 to 512 characters, got ${value.length}`)
+  return value
+})

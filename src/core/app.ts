@@ -5,6 +5,8 @@ import type { AppContext } from './api/context'
 import { realParts } from './experiment/real-parts'
 import { PlanRunner } from './experiment/plan-runner'
 import { ExperimentRunner } from './experiment/runner'
+import { JobRunner } from './jobs/runner'
+import type { NodeLauncher } from './node-launcher'
 import { dataDir } from './paths'
 import { PlanStore } from './store/plan-store'
 import { SessionStore } from './store/session-store'
@@ -15,11 +17,25 @@ export interface App extends AppContext {
 }
 
 /** Wires the services behind the API. Electron's main process and `mutescope serve` both start exactly this. */
-export function createApp(opts: { dataDir?: string; transport: 'electron' | 'web' }): App {
+export function createApp(
+  opts: {
+    dataDir?: string
+    /** Run heavy jobs on the calling thread instead of worker threads (to compare, in a bench). */
+    inlineJobs?: boolean
+  } & (
+    | { transport: 'web' }
+    // Electron's executable cannot run Node scripts (refvca) as plain Node: its main process says how.
+    | { transport: 'electron'; launchNode: NodeLauncher }
+  ),
+): App {
   const dir = opts.dataDir ?? dataDir()
   const store = SessionStore.open({ dir })
   const events = new EventHub()
-  const experiment = new ExperimentRunner(store, events, realParts(dir))
+  const experiment = new ExperimentRunner(
+    store,
+    events,
+    realParts(dir, opts.transport === 'electron' ? opts.launchNode : undefined),
+  )
   const planStore = new PlanStore(store)
   const plans = new PlanRunner(planStore, events, experiment)
   const ctx: AppContext = {
@@ -30,6 +46,7 @@ export function createApp(opts: { dataDir?: string; transport: 'electron' | 'web
     experiment,
     plans,
     planStore,
+    jobs: new JobRunner({ inline: opts.inlineJobs }),
   }
   const dispatch = createDispatcher(createHandlers(ctx))
   return {
@@ -40,6 +57,8 @@ export function createApp(opts: { dataDir?: string; transport: 'electron' | 'web
       await plans.close()
       // A running experiment ends "completed"/"stopped" rather than being found "interrupted" next start.
       await experiment.stop({ status: 'interrupted', reason: 'MuteScope was closed during the run' })
+      // An export or import in progress stops and cleans up after itself (a half import is deleted).
+      await ctx.jobs.close()
       store.close()
     },
   }

@@ -17,8 +17,18 @@ export function packageRoot(): string {
   }
 }
 
+/**
+ * The resources/ folder of the app whose package root is `root`. A packaged app's root is the archive
+ * `…/app.asar`, which only Electron's own fs can read; electron-builder's asarUnpack extracts resources/**
+ * to `app.asar.unpacked` beside it, so that Python (frida-bridge.py) and ffmpeg (the demo episode) can open
+ * them. Unpacked (asar: false) and development layouts use the folder as it is.
+ */
+export function resourceDir(root: string): string {
+  return join(root.replace(/([\\/])app\.asar$/, '$1app.asar.unpacked'), 'resources')
+}
+
 export function resourcePath(...parts: string[]): string {
-  return join(packageRoot(), 'resources', ...parts)
+  return join(resourceDir(packageRoot()), ...parts)
 }
 
 /** Built artefacts (renderer, agent bundle) live under out/. */

@@ -1,11 +1,14 @@
 import { app as electronApp, BrowserWindow } from 'electron'
 import { join } from 'node:path'
 import { createApp, type App } from '../core/app'
-import { APP_ORIGIN, forwardEvents, registerIpc } from './ipc'
+import { forwardEvents, registerIpc } from './ipc'
 import { registerAppScheme, serveRenderer } from './protocol'
+import { rendererSource } from './renderer-source'
 import { hardenApp } from './security'
+import { forkUtility } from './utility-launcher'
 
 registerAppScheme()
+const source = rendererSource(electronApp.isPackaged, process.env.ELECTRON_RENDERER_URL)
 let core: App | undefined
 
 function createWindow(app: App): void {
@@ -30,14 +33,14 @@ function createWindow(app: App): void {
     },
   })
   forwardEvents(app, win.webContents)
-  void win.loadURL(`${APP_ORIGIN}/index.html`)
+  void win.loadURL(source.url)
 }
 
 void electronApp.whenReady().then(() => {
-  hardenApp()
-  serveRenderer(join(__dirname, '../renderer'))
-  core = createApp({ transport: 'electron' })
-  registerIpc(core)
+  hardenApp(source.origin)
+  if (!source.dev) serveRenderer(join(__dirname, '../renderer'))
+  core = createApp({ transport: 'electron', launchNode: forkUtility })
+  registerIpc(core, source.origin)
   createWindow(core)
   electronApp.on('activate', () => {
     if (core && BrowserWindow.getAllWindows().length === 0) createWindow(core)

@@ -2,19 +2,17 @@ import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron'
 import { eventNames, ipcChannel, ipcEventChannel, requestNames, type Reply } from '../shared/contract'
 import type { App } from '../core/app'
 
-export const APP_ORIGIN = 'app://mutescope'
-
-/** Only our own top-level page may call the API: not an iframe, not a page navigated elsewhere. */
-function trustedSender(event: IpcMainInvokeEvent): boolean {
+/** Only our own top-level page (of `origin`) may call the API: not an iframe, not a page navigated elsewhere. */
+function trustedSender(event: IpcMainInvokeEvent, origin: string): boolean {
   const frame = event.senderFrame
-  return !!frame && frame === event.sender.mainFrame && frame.url.startsWith(`${APP_ORIGIN}/`)
+  return !!frame && frame === event.sender.mainFrame && frame.url.startsWith(`${origin}/`)
 }
 
 /** One ipcMain handler per contract request, each running the shared validating dispatcher. */
-export function registerIpc(app: App): void {
+export function registerIpc(app: App, origin: string): void {
   for (const name of requestNames) {
     ipcMain.handle(ipcChannel(name), (event, payload: unknown): Promise<Reply> | Reply => {
-      if (!trustedSender(event)) {
+      if (!trustedSender(event, origin)) {
         return { ok: false, error: { message: 'request refused: untrusted sender', code: 'forbidden' } }
       }
       return app.dispatch(name, payload)

@@ -154,6 +154,10 @@ export const sessionEventKind = z.enum([
   'libraries',
   'tls-unseen',
   'agent-log',
+  /** A lab device's process stopped answering (its link or machine is down): a gap in its series begins. */
+  'device-lost',
+  /** It answers again; the detail says the gap's start and length. */
+  'device-back',
   'playback-start',
   'playback-stop',
   'playback-pause',

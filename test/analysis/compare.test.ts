@@ -4,6 +4,8 @@ import { compareSessions } from '../../src/core/analysis/compare'
 import { fisherZTest, pearson } from '../../src/core/analysis/stats'
 import { PlanStore } from '../../src/core/store/plan-store'
 import { planSpec } from '../../src/shared/contract/plans'
+import { runCli } from '../support/helpers'
+import { compareJson } from '../../src/cli/commands/compare'
 import { gainRecord, tempStore, writeSyntheticSession, type TempStore } from './synthetic-session'
 
 let t: TempStore
@@ -102,5 +104,74 @@ describe('compareSessions', () => {
         groupBy: ['mic_mode' as 'micMode'],
       }),
     ).toThrow(/cannot group by "mic_mode": use one of name, .*micMode/)
+  })
+})
+
+describe('mutescope compare --level and --method', () => {
+  /** Two mic modes; the last session was recorded before the sample magnitudes were kept. */
+  function runs() {
+    t = tempStore()
+    const ids = [31, 32, 33].map((seed, i) => {
+      const s = writeSyntheticSession(t.store, {
+        intervalS: 5,
+        records: 12,
+        lagS: 0,
+        seed,
+        noiseDb: 4 * i,
+        magnitudes: i < 2,
+      })
+      t.store.updateMeta(s.id, { micMode: i === 0 ? 'music' : 'noise removal' })
+      return s.id
+    })
+    return ids
+  }
+
+  it("correlates with the paper's magnitudes over its fixed windows, as compareSessions does", () => {
+    const ids = runs()
+    const args = ['compare', ...ids.map(String), '--group-by', 'micMode']
+    for (const level of ['maxMagnitude', 'meanMagnitude'] as const) {
+      const r = runCli([...args, '--level', level, '--method', 'fixed', '--json'], { dataDir: t.dir })
+      expect(r.status, r.stderr).toBe(0)
+      expect(r.stderr).toBe(
+        `mutescope: left out session ${ids[2]}: it has no ${level === 'maxMagnitude' ? 'max' : 'mean'} magnitude ` +
+          '(recorded before MuteScope kept it); compare by an IEC level\n',
+      )
+      const direct = compareSessions(t.store, new PlanStore(t.store), {
+        select: { sessionIds: ids },
+        groupBy: ['micMode'],
+        level,
+        align: { method: 'fixed' },
+      })
+      expect(JSON.parse(r.stdout)).toEqual(JSON.parse(JSON.stringify(compareJson(direct))))
+      expect(direct.groups.map((g) => g.sessions)).toEqual([[ids[0]], [ids[1]]])
+      // The paper's measures differ from LAeq: the comparison is not the IEC one relabelled.
+      const iec = compareSessions(t.store, new PlanStore(t.store), {
+        select: { sessionIds: ids },
+        groupBy: ['micMode'],
+        align: { method: 'fixed' },
+      })
+      expect(direct.groups[0].pairs.map((p) => p.level)).not.toEqual(iec.groups[0].pairs.map((p) => p.level))
+    }
+    const text = runCli([...args, '--level', 'maxMagnitude', '--method', 'fixed'], { dataDir: t.dir })
+    expect(text.stdout.split('\n')[0]).toBe(
+      "gains against max magnitude (the paper's magnitudes: the paper's maximum magnitude: 20 lg of the largest " +
+        "|sample| of the unweighted audio in the window) over the paper's fixed windows from playback start",
+    )
+    const laeq = runCli([...args, '--method', 'aligned'], { dataDir: t.dir })
+    expect(laeq.stderr).toBe('')
+    expect(laeq.stdout).toMatch(/^gains against LAeq \(IEC 61672-1 levels: .*\) over windows ending at each report/)
+  })
+
+  it('names every measure and method it accepts when given another', () => {
+    const ids = runs()
+    const bad = runCli(['compare', String(ids[0]), '--level', 'absMax'], { dataDir: t.dir })
+    expect(bad.status).toBe(1)
+    expect(bad.stderr).toMatch(/--level must be one of laeq, lafmax, maxMagnitude, meanMagnitude, got "absMax"/)
+    const method = runCli(['compare', String(ids[0]), '--method', 'sliding'], { dataDir: t.dir })
+    expect(method.status).toBe(1)
+    expect(method.stderr).toMatch(/--method must be aligned or fixed, got "sliding"/)
+    const help = runCli(['compare', '--help'], { dataDir: t.dir }).stdout.replace(/\s+/g, ' ')
+    for (const m of ['laeq', 'lafmax', 'maxMagnitude', 'meanMagnitude', "the paper's fixed windows"])
+      expect(help).toContain(m)
   })
 })

@@ -1,5 +1,4 @@
-import { DOMParser, type Element } from '@xmldom/xmldom'
-import { spawnSync } from 'node:child_process'
+import type { Element } from '@xmldom/xmldom'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PNG } from 'pngjs'
@@ -9,6 +8,16 @@ import { PlanStore } from '../../src/core/store/plan-store'
 import { SessionStore } from '../../src/core/store/session-store'
 import type { CompareResult } from '../../src/shared/contract/compare'
 import { planSpec } from '../../src/shared/contract/plans'
+import {
+  all,
+  byClass,
+  colourPixels,
+  csvRows,
+  embedsFigureFont,
+  parseSvg,
+  renderPdf,
+  texts,
+} from '../support/figure-files'
 import { runCli, tempDir } from '../support/helpers'
 import { writeSyntheticSession } from './synthetic-session'
 
@@ -53,52 +62,9 @@ function seeded() {
   return { dataDir, planId, ids, compared }
 }
 
-function parseSvg(text: string): Element {
-  const errors: string[] = []
-  const doc = new DOMParser({ onError: (level, msg) => errors.push(`${level}: ${msg}`) }).parseFromString(
-    text,
-    'image/svg+xml',
-  )
-  expect(errors).toEqual([])
-  return doc.documentElement as unknown as Element
-}
-
-const all = (el: Element, tag: string) => Array.from(el.getElementsByTagName(tag))
-const byClass = (el: Element, cls: string) =>
-  all(el, 'g').filter((g) => (g.getAttribute('class') ?? '').split(' ').includes(cls))
-const texts = (el: Element) => all(el, 'text').map((t) => t.textContent)
 /** Markers a series draws: circles, rects (squares) and paths (triangles). */
 const markers = (series: Element) =>
   ['circle', 'rect', 'path'].reduce((n, tag) => n + all(series, tag).length, 0)
-
-function csvRows(text: string): string[][] {
-  return text
-    .trimEnd()
-    .split('\r\n')
-    .map((line) =>
-      line
-        .match(/("([^"]|"")*"|[^,]*)(,|$)/g)!
-        .slice(0, -1)
-        .map((c) => c.replace(/,$/, '').replace(/^"|"$/g, '')),
-    )
-}
-
-/** Counts pixels of one colour (within a tolerance) in a decoded PNG. */
-function colourPixels(png: PNG, hex: string, x0 = 0, x1 = png.width): number {
-  const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16))
-  let n = 0
-  for (let y = 0; y < png.height; y++)
-    for (let x = x0; x < x1; x++) {
-      const i = (png.width * y + x) * 4
-      if (
-        Math.abs(png.data[i] - r) < 40 &&
-        Math.abs(png.data[i + 1] - g) < 40 &&
-        Math.abs(png.data[i + 2] - b) < 40
-      )
-        n++
-    }
-  return n
-}
 
 describe('mutescope figure --kind grouped', () => {
   const { dataDir, planId, compared } = seeded()
@@ -207,13 +173,7 @@ describe('mutescope figure --kind grouped', () => {
     expect(r.stderr).toBe('')
     expect(r.status).toBe(0)
     expect(readFileSync(pdf).subarray(0, 5).toString()).toBe('%PDF-')
-    const render = spawnSync('pdftoppm', ['-r', '144', '-png', '-singlefile', pdf, join(out, 'page')], {
-      encoding: 'utf8',
-      timeout: 60_000,
-    })
-    expect(render.stderr).toBe('')
-    expect(render.status).toBe(0)
-    const page = PNG.sync.read(readFileSync(join(out, 'page.png')))
+    const page = renderPdf(pdf, 144, out)
     // 160 x 80 mm at 144 dpi (907.1 x 453.5 px; pdftoppm rounds up).
     expect(page.width).toBeCloseTo(907.1, -0.5)
     expect(page.height).toBeCloseTo(453.5, -0.5)
@@ -228,8 +188,7 @@ describe('mutescope figure --kind grouped', () => {
       for (let x = 0; x < page.width; x++) if (page.data[(page.width * y + x) * 4] < 100) dark++
     expect(dark).toBeGreaterThan(200)
     expect(colourPixels(page, '#ffffff', 0, 8)).toBeGreaterThan(page.height * 7)
-    const fonts = spawnSync('pdffonts', [pdf], { encoding: 'utf8', timeout: 60_000 })
-    expect(fonts.stdout).toMatch(/DejaVuSans\s.*\byes\b/)
+    expect(embedsFigureFont(pdf)).toBe(true)
   })
 
   it('exports PNG at the chosen width and dpi, overlays the conditions, and labels calibrated levels dBA', () => {

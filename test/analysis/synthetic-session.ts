@@ -129,6 +129,8 @@ export function writeSyntheticSession(
     intervalInMeta?: boolean
     /** Spread (dB) of uniform noise added to each mean gain (not min and max), so its r is no longer -1. */
     noiseDb?: number
+    /** false: the seconds carry no sample magnitudes, as sessions recorded before they were kept. */
+    magnitudes?: boolean
   },
 ): SyntheticSession {
   const random = rng(opts.seed)
@@ -157,7 +159,10 @@ export function writeSyntheticSession(
     { name: 'synthetic', profile: 'webex', intervalS: opts.intervalInMeta === false ? null : opts.intervalS },
     playbackStartT - 5000,
   )
-  store.appendLevelSeconds(session.id, seconds)
+  store.appendLevelSeconds(
+    session.id,
+    opts.magnitudes === false ? seconds.map(({ t, level }) => ({ t, level })) : seconds,
+  )
   store.appendLevelWindows(session.id, windows)
   store.appendTelemetry(session.id, records)
   store.appendEvents(session.id, [

@@ -32,7 +32,8 @@ describe('the API contract', () => {
 
   it('is registered by the main process as one IPC handler per request, refusing untrusted senders', async () => {
     const { registerIpc } = await import('../../src/main/ipc')
-    registerIpc(app)
+    const { APP_ORIGIN } = await import('../../src/main/renderer-source')
+    registerIpc(app, APP_ORIGIN)
     expect([...handled.keys()].sort()).toEqual(requestNames.map(ipcChannel).sort())
     const mainFrame = { url: 'app://mutescope/index.html' }
     const trusted = { sender: { mainFrame }, senderFrame: mainFrame }

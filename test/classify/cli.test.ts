@@ -3,9 +3,9 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { SessionStore } from '../../src/core/store/session-store'
 import { CLASS_NAMES } from '../../src/shared/contract/classify'
-import { runCli, sharedData, tempDir } from '../support/helpers'
+import { runCli, referenceData, tempDir } from '../support/helpers'
 
-const data = join(sharedData, 'paper-gains')
+const data = join(referenceData, 'paper-gains')
 
 /** A data directory holding a session with `minutes` gains records and the given activity label. */
 function withSession(activity: string, minutes: number): { dataDir: string; id: number } {

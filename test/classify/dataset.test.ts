@@ -14,9 +14,9 @@ import { makeRng } from '../../src/core/classify/random'
 import { leakFreeSplit, randomSplit } from '../../src/core/classify/split'
 import { UserError } from '../../src/core/errors'
 import { SessionStore } from '../../src/core/store/session-store'
-import { sharedData, tempDir } from '../support/helpers'
+import { referenceData, tempDir } from '../support/helpers'
 
-const paperDir = join(sharedData, 'paper-gains')
+const paperDir = join(referenceData, 'paper-gains')
 
 describe("the authors' data", () => {
   const data = loadPaperDataset(paperDir)

@@ -3,7 +3,7 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SessionStore } from '../../src/core/store/session-store'
 import { artifactsDir, launchChromium } from '../support/browser'
-import { sharedData, startServe, tempDir } from '../support/helpers'
+import { referenceData, startServe, tempDir } from '../support/helpers'
 
 let browser: Browser
 beforeAll(async () => {
@@ -32,9 +32,9 @@ describe('Classifier page in Chromium (web mode)', () => {
     await page.goto((await server.url) + '#/classifier')
     await page.getByRole('heading', { name: 'Classifier' }).waitFor()
     // No data folder yet: the error names the fix.
-    await page.getByText(/copy the authors' .* or pass --data DIR/).waitFor()
+    await page.getByText(/"mutescope data fetch", or pass --data DIR/).waitFor()
 
-    await page.getByLabel(/Data folder/).fill(join(sharedData, 'paper-gains'))
+    await page.getByLabel(/Data folder/).fill(join(referenceData, 'paper-gains'))
     const summary = page.getByRole('table', { name: 'Minutes and clips per class and set' })
     await summary.getByRole('cell', { name: '3403', exact: true }).waitFor()
 

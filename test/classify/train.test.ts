@@ -1,11 +1,11 @@
-import * as tf from '@tensorflow/tfjs'
+import * as tf from '@tensorflow/tfjs-core'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { loadPaperDataset } from '../../src/core/classify/dataset'
 import { train } from '../../src/core/classify/train'
-import { sharedData } from '../support/helpers'
+import { referenceData } from '../support/helpers'
 
-const data = loadPaperDataset(join(sharedData, 'paper-gains'))
+const data = loadPaperDataset(join(referenceData, 'paper-gains'))
 const quick = { window: 5, epochs: 15, batch: 500, split: 'random' as const }
 
 describe('training', () => {

@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Browser, Download, Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SessionStore } from '../../src/core/store/session-store'
 import { writeSyntheticSession } from '../analysis/synthetic-session'
-import { artifactsDir, launchChromium } from '../support/browser'
+import { artifactsDir, downloads, launchChromium } from '../support/browser'
 import { runCli, startServe, tempDir } from '../support/helpers'
 
 let browser: Browser
@@ -13,29 +13,6 @@ beforeAll(async () => {
   browser = await launchChromium()
 })
 afterAll(() => browser?.close())
-
-/** Waits for `n` downloads started by `action`, bounded. */
-async function downloads(page: Page, n: number, action: () => Promise<void>) {
-  const got: Download[] = []
-  const all = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`only ${got.length} of ${n} downloads within 30 s`)),
-      30_000,
-    )
-    page.on('download', (d) => {
-      got.push(d)
-      if (got.length === n) {
-        clearTimeout(timer)
-        resolve()
-      }
-    })
-  })
-  await action()
-  await all
-  return Promise.all(
-    got.map(async (d) => ({ name: d.suggestedFilename(), bytes: readFileSync((await d.path())!) })),
-  )
-}
 
 describe('units, calibration, episode summaries and figure export in Chromium (web mode)', () => {
   it(

@@ -6,7 +6,8 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { fisherZTest } from '../../src/core/analysis/stats'
 import { createApp } from '../../src/core/app'
 import type { ExperimentEvent } from '../../src/shared/contract/experiment'
-import type { PlanEvent, PlanRecord } from '../../src/shared/contract/plans'
+import { planSpec, type PlanEvent, type PlanRecord } from '../../src/shared/contract/plans'
+import { runPlanOf } from '../../src/core/experiment/plan-runner'
 import { cliPath, repoRoot, runCli, tempDir } from '../support/helpers'
 
 /** Pink noise in 3 s steps of very different loudness: a short episode whose level swings. */
@@ -51,6 +52,34 @@ const twoModes = {
 beforeAll(() => {
   const pulse = spawnSync('bash', [join(repoRoot, 'scripts', 'pulseaudio.sh')], { encoding: 'utf8' })
   if (pulse.status !== 0) throw new Error(`PulseAudio did not start: ${pulse.stderr}`)
+})
+
+describe('a plan run becomes one experiment', () => {
+  it("carries the plan's mic-access switch and its condition's mute, named in the session", () => {
+    const spec = planSpec.parse({
+      ...twoModes,
+      micAccess: true,
+      conditions: [
+        { meta: { micMode: 'music' }, muted: true },
+        { meta: { micMode: 'music' }, muted: false },
+      ],
+    })
+    const first = {
+      run: 1,
+      condition: 0,
+      repeat: 1,
+      episode: 'steps.wav',
+      sessionId: null,
+      status: 'pending' as const,
+      reason: null,
+      startedAt: null,
+      endedAt: null,
+    }
+    expect(runPlanOf(spec, first, 2)).toMatchObject({ micAccess: true, muted: true })
+    expect(runPlanOf(spec, first, 2).meta.name).toMatch(/micMode music, muted/)
+    expect(runPlanOf(spec, { ...first, run: 2, condition: 1 }, 2)).toMatchObject({ muted: false })
+    expect(runPlanOf(planSpec.parse(twoModes), first, 2).micAccess).toBeUndefined()
+  })
 })
 
 describe('plan files are checked before anything runs', () => {

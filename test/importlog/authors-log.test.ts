@@ -4,11 +4,11 @@ import { gunzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { SessionStore } from '../../src/core/store/session-store'
 import { decodeBytes, loadProfile } from '../../src/core/telemetry'
-import { runCli, sharedData, tempDir } from '../support/helpers'
+import { runCli, referenceData, tempDir } from '../support/helpers'
 import { decodeWrites, gainsOf, packets, rngFor, splitRandomly, truthOf } from '../telemetry/packets'
 
 /** The authors' x64dbg log (../shared/data/README.md), from github.com/wi-pi/VCAMuteButton_PoPETS. */
-const logFile = join(sharedData, 'authors-artifact', 'datasets', 'data_example2', 'example_xdbg_log.txt')
+const logFile = join(referenceData, 'authors-artifact', 'datasets', 'data_example2', 'example_xdbg_log.txt')
 const truth = truthOf(packets)
 
 /** A request as the authors' log holds it: the request line, the JSON body on the same line, no headers. */
@@ -48,15 +48,8 @@ function oracle(): Triple[] {
   return out
 }
 
-/**
- * packets.jsonl lacks 12 complete requests of the log: those sent 23:55:06 to 00:06:06, which follow the one
- * body that breaks off (line 2903, where the debugger was restarted). A cutter matching brackets from that
- * body runs on to byte 382,063 and takes them with it; MuteScope resumes at the byte where the body breaks.
- */
-const missedByTruth = (t: Triple) => t.ts >= '2021-11-19T23:55:06' && t.ts <= '2021-11-20T00:06:07'
-
 describe("the authors' logged plaintext (request line and JSON body on one line, no headers)", () => {
-  it('decodes all 1,226 packets in that form to their exact gain triples, in order', () => {
+  it('decodes all 1,238 packets in that form to their exact gain triples, in order', () => {
     const { records, problems } = decodeBytes(Buffer.concat(packets.map(authorsForm)), loadProfile('webex'))
     expect(problems).toEqual([])
     expect(gainsOf(records)).toEqual(truth)
@@ -87,10 +80,8 @@ describe("the authors' logged plaintext (request line and JSON body on one line,
     )
   })
 
-  it('the oracle finds exactly the reference triples plus the 12 requests the reference missed', () => {
-    const found = oracle()
-    expect(found.filter(missedByTruth)).toHaveLength(12)
-    expect(found.filter((t) => !missedByTruth(t))).toEqual(truth)
+  it('the oracle finds exactly the reference triples', () => {
+    expect(oracle()).toEqual(truth)
   })
 
   it('`decode` of the x64dbg log itself finds every complete request, reporting the debugger output it skips', () => {
@@ -116,7 +107,7 @@ describe('mutescope import-log', () => {
       expect(session).toMatchObject({ status: 'completed', profile: 'webex', intervalS: 60 })
       const records = gainsOf(store.telemetry(session.id))
       expect(records).toEqual(oracle())
-      expect(records.filter((t) => !missedByTruth(t))).toEqual(truth)
+      expect(records).toEqual(truth)
       expect(session.startedAt).toBe(Date.parse(truth[0].ts))
       expect(store.count('captures', session.id)).toBe(1384)
     } finally {

@@ -129,9 +129,17 @@ describe('session bundles', () => {
     await exportBundle(s, id, file)
     expect(statSync(file).mode & 0o777).toBe(0o600)
     const lines = gunzipSync(readFileSync(file)).toString().trimEnd().split('\n')
-    expect(JSON.parse(lines[0])).toMatchObject({ format: 'mutescope-session', version: 2 })
+    expect(JSON.parse(lines[0])).toMatchObject({ format: 'mutescope-session', version: 3 })
     expect(JSON.parse(lines[lines.length - 1])).toEqual({
-      end: { telemetry: 2, captures: 40, levelWindows: 1, levelSeconds: 2, events: 1 },
+      end: {
+        telemetry: 2,
+        captures: 40,
+        levelWindows: 1,
+        levelSeconds: 2,
+        events: 1,
+        micAccess: 0,
+        muteIntervals: 0,
+      },
     })
     const other = store()
     const copy = await importBundle(other, file)

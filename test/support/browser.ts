@@ -1,6 +1,6 @@
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { chromium, type Browser } from 'playwright-core'
+import { chromium, type Browser, type Download, type Page } from 'playwright-core'
 import { repoRoot } from './helpers'
 
 export const artifactsDir = join(repoRoot, 'test-artifacts')
@@ -19,4 +19,27 @@ export function launchChromium(): Promise<Browser> {
       '--no-first-run',
     ],
   })
+}
+
+/** Waits for `n` downloads started by `action`, bounded. */
+export async function downloads(page: Page, n: number, action: () => Promise<void>) {
+  const got: Download[] = []
+  const all = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`only ${got.length} of ${n} downloads within 30 s`)),
+      30_000,
+    )
+    page.on('download', (d) => {
+      got.push(d)
+      if (got.length === n) {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
+  })
+  await action()
+  await all
+  return Promise.all(
+    got.map(async (d) => ({ name: d.suggestedFilename(), bytes: readFileSync((await d.path())!) })),
+  )
 }

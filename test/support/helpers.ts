@@ -2,8 +2,15 @@ import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { referenceDir } from '../../src/core/reference/location'
 
 export const repoRoot = resolve(__dirname, '..', '..')
+/**
+ * The reference data as `npm run setup` fetched it (`mutescope data fetch`): the authors' files, paper-gains/
+ * and webex-telemetry/packets.jsonl derived from them; MUTESCOPE_REFERENCE_DATA moves it.
+ */
+export const referenceData = referenceDir()
+/** The independently extracted copy (../shared/data here), which derived data is checked against. */
 export const sharedData = process.env.MUTESCOPE_SHARED_DATA ?? resolve(repoRoot, '..', 'shared', 'data')
 export const cliPath = join(repoRoot, 'bin', 'mutescope.cjs')
 

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import seedrandom from 'seedrandom'
 import { type DecodeProblem, loadProfile, TelemetryDecoder } from '../../src/core/telemetry'
 import type { TelemetryRecord } from '../../src/shared/model'
-import { sharedData } from '../support/helpers'
+import { referenceData } from '../support/helpers'
 
 /** One real Webex telemetry request of the reference data (see ../shared/data/README.md). */
 export interface Packet {
@@ -13,7 +13,7 @@ export interface Packet {
   truth: [number, number, number][]
 }
 
-export const packets: Packet[] = readFileSync(join(sharedData, 'webex-telemetry', 'packets.jsonl'), 'utf8')
+export const packets: Packet[] = readFileSync(join(referenceData, 'webex-telemetry', 'packets.jsonl'), 'utf8')
   .trim()
   .split('\n')
   .map((l) => JSON.parse(l) as Packet)

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { telemetryHandlers } from '../../src/core/api/telemetry'
 import { UserError } from '../../src/core/errors'
+import { JobRunner } from '../../src/core/jobs/runner'
 import { compileProfile, decodeBytes, loadProfile } from '../../src/core/telemetry'
 import { listProfiles } from '../../src/core/telemetry/profile'
 import { tempDir } from '../support/helpers'
@@ -102,10 +103,12 @@ describe('profiles', () => {
 })
 
 describe('telemetry API handlers', () => {
-  it('decodeDocuments returns each request body as a tree, nested encodings undone', () => {
-    const out = telemetryHandlers().decodeDocuments({
+  const h = telemetryHandlers({ jobs: new JobRunner() })
+
+  it('decodeDocuments returns each request body as a tree, nested encodings undone', async () => {
+    const out = (await h.decodeDocuments({
       base64: Buffer.concat([withLength(packets[0]), headerless(packets[1])]).toString('base64'),
-    }) as {
+    })) as {
       documents: { target: string; headers: Record<string, string>; document: unknown }[]
       problems: unknown[]
     }
@@ -123,19 +126,17 @@ describe('telemetry API handlers', () => {
     expect([levels.audioMaxGain, levels.audioMeanGain, levels.audioMinGain]).toEqual(packets[1].truth[0])
   })
 
-  const h = telemetryHandlers()
-
   it('listProfiles names the user folder', () => {
     const out = h.listProfiles({}) as { userDir: string; profiles: { name: string }[] }
     expect(out.userDir).toBe(userDir)
     expect(out.profiles.map((p) => p.name)).toEqual(expect.arrayContaining(['webex', 'generic', 'zoomish']))
   })
 
-  it('decodeTelemetry decodes raw bytes and capture lines', () => {
-    const bytes = h.decodeTelemetry({
+  it('decodeTelemetry decodes raw bytes and capture lines', async () => {
+    const bytes = (await h.decodeTelemetry({
       profile: 'webex',
       input: { kind: 'bytes', base64: withLength(packets[0]).toString('base64') },
-    }) as {
+    })) as {
       records: { fields: Record<string, unknown> }[]
     }
     expect(bytes.records.map((r) => r.fields.audioMaxGain)).toEqual([packets[0].truth[0][0]])
@@ -150,7 +151,7 @@ describe('telemetry API handlers', () => {
         data: data.toString('base64'),
       })
     const text = [line('a', headerless(packets[1])), 'not json', line('b', headerless(packets[2]))].join('\n')
-    const lines = h.decodeTelemetry({ profile: 'webex', input: { kind: 'captureLines', text } }) as {
+    const lines = (await h.decodeTelemetry({ profile: 'webex', input: { kind: 'captureLines', text } })) as {
       records: { conn: string }[]
       problems: { message: string }[]
     }

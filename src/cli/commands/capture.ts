@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { createWriteStream, fchmodSync, openSync } from 'node:fs'
 import { hookGroups, type HookGroup } from '../../agent/protocol'
-import type { BackendChoice, Target } from '../../core/capture/backend'
+import type { BackendChoice, FridaBackend, Target } from '../../core/capture/backend'
 import { agentSource } from '../../core/capture/agent-source'
 import { toCaptureLine } from '../../core/capture/capture-line'
 import { CaptureRun } from '../../core/capture/capture-run'
@@ -9,6 +9,7 @@ import { recordRun, unseenMessage } from '../../core/capture/record'
 import { defaultRedactions, parseRedactions, redactor } from '../../core/capture/redact'
 import { openBackend } from '../../core/capture/select-backend'
 import { spawnArgv } from '../../core/capture/spawn-argv'
+import { useDevice } from '../../core/devices/connect'
 import { EgressRun } from '../../core/egress/egress-run'
 import { UserError } from '../../core/errors'
 import { dataDir } from '../../core/paths'
@@ -18,12 +19,15 @@ import type { Capture } from '../../shared/model'
 import { printable } from '../../core/capture/bridge-protocol'
 import { action, finiteNumber, positiveInt, printJsonLine } from '../action'
 import { backendOption, hostOption, optionParser } from '../frida-options'
+import { chosenDevice } from './devices'
 
 interface CaptureOpts {
   pid?: number[]
   name?: string
   spawn?: string
   host: string | null
+  /** A registered device (devices.json) instead of --host. */
+  device?: string
   backend: BackendChoice
   duration?: number
   raw?: string
@@ -40,7 +44,7 @@ interface CaptureOpts {
   redact?: string[] | true
 }
 
-function targetOf(opts: CaptureOpts): Target {
+export function targetOf(opts: Pick<CaptureOpts, 'pid' | 'name' | 'spawn' | 'host'>): Target {
   const given = [opts.pid !== undefined, opts.name !== undefined, opts.spawn !== undefined].filter(
     Boolean,
   ).length
@@ -57,6 +61,9 @@ function hookList(value: string): HookGroup[] {
     throw new UserError(`unknown hook group "${bad.join(', ')}"; choose from ${hookGroups.join(', ')}`)
   return list as HookGroup[]
 }
+
+/** --pid N, repeatable. */
+const pidList = optionParser((v: string, prev: number[] = []) => [...prev, positiveInt('--pid')(v)])
 
 function positiveSeconds(value: string): number {
   const s = finiteNumber('--duration')(value)
@@ -84,7 +91,11 @@ function openRaw(file: string) {
 }
 
 async function capture(opts: CaptureOpts): Promise<void> {
-  const target = targetOf(opts)
+  const device = chosenDevice(opts.device, opts.host)
+  const host = device && device.kind !== 'local' ? device.address : opts.host
+  // Through a portal, every joined process is the app unless a flag narrows it.
+  const untargeted = opts.pid === undefined && opts.name === undefined && opts.spawn === undefined
+  const target: Target = device?.kind === 'portal' && untargeted ? { every: true } : targetOf({ ...opts, host })
   const decoder = new TelemetryDecoder(loadProfile(opts.profile))
   const raw = opts.raw ? openRaw(opts.raw) : null
   const redact = opts.redact ? redactor(opts.redact === true ? defaultRedactions : opts.redact) : null
@@ -93,11 +104,12 @@ async function capture(opts: CaptureOpts): Promise<void> {
   const store = SessionStore.open()
   let egress: EgressRun | null = null
   try {
-    egress = opts.egress ? await EgressRun.start(dataDir(), opts.host) : null
+    if (device) await useDevice(backend, device)
+    egress = opts.egress ? await EgressRun.start(dataDir(), host) : null
     if (egress?.unavailable)
       log(`warning: no egress proof, the capture goes on without it: ${egress.unavailable}`)
     const run = new CaptureRun(backend, agentSource(), {
-      host: opts.host,
+      host,
       target: egress ? egress.target(target) : target,
       tree: opts.tree,
       exclude: backend.pid === undefined ? [] : [backend.pid],
@@ -105,6 +117,8 @@ async function capture(opts: CaptureOpts): Promise<void> {
       cap: opts.cap,
       filter: { peer: opts.peer ?? null, contains: opts.contains ?? null },
       reattach: opts.reattach,
+      // A lab device's processes come and go with its link: the run follows them until stopped.
+      follow: host !== null && device !== null,
     })
     // Registered first, so each capture line comes before the telemetry records decoded from it.
     run.on('capture', (captured) => {
@@ -134,11 +148,7 @@ async function capture(opts: CaptureOpts): Promise<void> {
       else process.stdout.write(`telemetry ${r.host ?? ''}${r.path ?? ''} ${JSON.stringify(r.fields)}\n`)
     })
     decoder.on('problem', (p) => log(`decode: ${p.note ? 'note: ' : ''}${p.stage}: ${p.message}`))
-    run.on('attach', (a) =>
-      log(
-        `attached to ${printable(a.name) || '?'} (pid ${a.pid}) with Frida ${backend.version} (${backend.kind} backend)`,
-      ),
-    )
+    logProcesses(run, backend, log)
     run.on('hooks', (h, pid) =>
       log(`pid ${pid}: hooked ${h.map((f) => `${f.fn}@${printable(f.module)}`).join(', ') || 'nothing yet'}`),
     )
@@ -154,13 +164,7 @@ async function capture(opts: CaptureOpts): Promise<void> {
         )
     })
     run.on('unseen', (u) => log(`warning: ${printable(unseenMessage(u))}`))
-    run.on('detach', (d) => log(`pid ${d.pid} detached (${d.reason})`))
-    run.on('warning', (w) => log(`warning: ${w}`))
-    const stop = () => void run.stop()
-    // A closed stdout (e.g. piped into head) ends the capture like Ctrl-C instead of crashing it.
-    process.stdout.on('error', stop)
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
+    const stop = stopOnSignals(run)
     try {
       await run.start()
       log(`capturing from ${run.pids.length} process(es): ${run.pids.join(', ')}`)
@@ -172,9 +176,7 @@ async function capture(opts: CaptureOpts): Promise<void> {
       )
       if (end.status === 'failed') process.exitCode = 1
     } finally {
-      process.stdout.off('error', stop)
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
+      stop.release()
     }
   } finally {
     if (egress) log(await egress.finish())
@@ -184,19 +186,43 @@ async function capture(opts: CaptureOpts): Promise<void> {
   }
 }
 
-export function registerCapture(program: Command): void {
-  program
-    .command('capture')
-    .description(
-      'hook a running or spawned app and log the plaintext it hands to TLS/encryption APIs, stored as a session. ' +
-        'The session ends completed on --duration or Ctrl-C, interrupted ("target exited") when the app exits, ' +
-        'failed when it crashes or Frida dies',
-    )
-    .option(
-      '--pid <n>',
-      'attach to this process id (repeat for several)',
-      optionParser((v: string, prev: number[] = []) => [...prev, positiveInt('--pid')(v)]),
-    )
+/** The attaches, detaches and warnings of a run, as every command that hooks an app logs them. */
+export function logProcesses(run: CaptureRun, backend: FridaBackend, log: (s: string) => void): void {
+  run.on('attach', (a) =>
+    log(
+      `attached to ${printable(a.name) || '?'} (pid ${a.pid}) with Frida ${backend.version} (${backend.kind} backend)`,
+    ),
+  )
+  run.on('detach', (d) => log(`pid ${d.pid} detached (${d.reason})`))
+  run.on('deviceLost', (l) =>
+    log(`warning: pid ${l.pid} on ${run.opts.host} is lost (${l.why}); a gap begins, the capture waits for it`),
+  )
+  run.on('deviceBack', (b) => log(`pid ${b.pid} on ${run.opts.host} is back after a ${(b.gapMs / 1000).toFixed(1)} s gap`))
+  run.on('warning', (w) => log(`warning: ${w}`))
+}
+
+/**
+ * Ctrl-C, SIGTERM and a closed stdout (e.g. piped into head) stop the run instead of killing the command;
+ * call the result to stop it too, and its release() once the run is over.
+ */
+export function stopOnSignals(run: CaptureRun): (() => void) & { release(): void } {
+  const stop = () => void run.stop()
+  process.stdout.on('error', stop)
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+  return Object.assign(stop, {
+    release: () => {
+      process.stdout.off('error', stop)
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+    },
+  })
+}
+
+/** What to attach to and for how long: the options every command that hooks an app shares. */
+export function targetOptions(command: Command): Command {
+  return command
+    .option('--pid <n>', 'attach to this process id (repeat for several)', pidList)
     .option('--name <name>', 'attach to every process with this name')
     .option('--spawn <command>', 'start this command suspended, hook it, then let it run')
     .option(
@@ -210,6 +236,23 @@ export function registerCapture(program: Command): void {
       '--duration <s>',
       'stop after this many seconds (default: until the target exits or Ctrl-C)',
       optionParser(positiveSeconds),
+    )
+}
+
+export function registerCapture(program: Command): void {
+  targetOptions(
+    program
+      .command('capture')
+      .description(
+        'hook a running or spawned app and log the plaintext it hands to TLS/encryption APIs, stored as a session. ' +
+          'The session ends completed on --duration or Ctrl-C, interrupted ("target exited") when the app exits, ' +
+          'failed when it crashes or Frida dies',
+      ),
+  )
+    .option(
+      '--device <name>',
+      'attach through a registered device ("mutescope devices list"); through a portal, every joined process ' +
+        'unless --pid or --name narrows it, followed across dropped links until the capture stops',
     )
     .option('--raw <file.jsonl>', 'also write the captures as JSON lines to this file')
     .option(

@@ -71,7 +71,7 @@ function withDataOptions(cmd: Command): Command {
   return cmd
     .option(
       '--data <dir>',
-      "folder holding the authors' seven files (default: paper-gains/ in the data directory)",
+      "folder holding the authors' seven files (default: paper-gains/ of the reference data that `mutescope data fetch` stored)",
     )
     .option('--sessions <ids>', 'labelled sessions of the store to add, comma separated')
     .option('--sessions-set <set>', `set the sessions join: ${SET_NAMES.join(', ')}`, 'dev')

@@ -3,7 +3,15 @@ import { compareSessions } from '../../core/analysis/compare'
 import { UserError } from '../../core/errors'
 import { PlanStore } from '../../core/store/plan-store'
 import { SessionStore } from '../../core/store/session-store'
+import { alignMethod, type AlignMethod } from '../../shared/contract/analysis'
 import type { CompareOptions, CompareResult, GroupKey } from '../../shared/contract/compare'
+import {
+  ALIGN_METHOD_NAMES,
+  LEVEL_MEASURES,
+  levelMeasure,
+  MEASURE_FAMILIES,
+  MEASURES,
+} from '../../shared/measures'
 import { action, printJsonLine } from '../action'
 import { sessionSelection } from '../selection'
 
@@ -40,8 +48,11 @@ const keyText = (k: GroupKey) =>
 const num = (v: number | null | undefined, d = 3) => (v === null || v === undefined ? 'n/a' : v.toFixed(d))
 const pv = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : v.toPrecision(2))
 
-function summary(r: CompareResult): string {
-  const lines: string[] = []
+function summary(r: CompareResult, method: AlignMethod): string {
+  const m = MEASURES[r.level]
+  const lines: string[] = [
+    `gains against ${m.name('A')} (${MEASURE_FAMILIES[m.method]}: ${m.description}) over ${ALIGN_METHOD_NAMES[method]}`,
+  ]
   for (const g of r.groups) {
     lines.push(`${keyText(g.key)}: ${g.sessions.length} session(s), ${g.n} intervals`)
     for (const gain of ['min', 'mean', 'max'] as const) {
@@ -69,20 +80,26 @@ export function registerCompare(program: Command): void {
       'session metadata field(s), comma-separated, e.g. micMode,distanceCm',
       'micMode',
     )
-    .option('--level <level>', 'level the gains are correlated with: laeq or lafmax', 'laeq')
+    .option(
+      '--level <measure>',
+      'measure of the played audio in each window the gains are correlated with: ' +
+        LEVEL_MEASURES.map((m) => `${m} (${MEASURES[m].description})`).join('; '),
+      'laeq',
+    )
     .option(
       '--method <method>',
-      "aligned (by timestamps) or fixed (the authors' consecutive windows)",
+      `how windows are placed: aligned (${ALIGN_METHOD_NAMES.aligned}) or fixed (${ALIGN_METHOD_NAMES.fixed}, one per telemetry interval)`,
       'aligned',
     )
     .option('--json', 'print one JSON object')
     .action(
       action((ids: string[], opts: Options) => {
         const select = sessionSelection(ids, opts)
-        if (opts.level !== 'laeq' && opts.level !== 'lafmax')
-          throw new UserError(`--level must be laeq or lafmax, got "${opts.level}"`)
-        if (opts.method !== 'aligned' && opts.method !== 'fixed')
-          throw new UserError(`--method must be aligned or fixed, got "${opts.method}"`)
+        const level = levelMeasure.safeParse(opts.level)
+        if (!level.success)
+          throw new UserError(`--level must be one of ${LEVEL_MEASURES.join(', ')}, got "${opts.level}"`)
+        const method = alignMethod.safeParse(opts.method)
+        if (!method.success) throw new UserError(`--method must be aligned or fixed, got "${opts.method}"`)
         const store = SessionStore.open()
         let result: CompareResult
         try {
@@ -90,8 +107,8 @@ export function registerCompare(program: Command): void {
             select,
             // Validated by compareSessions, which names the fields there are.
             groupBy: opts.groupBy.split(',').map((f) => f.trim()) as CompareOptions['groupBy'],
-            level: opts.level,
-            align: { method: opts.method },
+            level: level.data,
+            align: { method: method.data },
           })
         } finally {
           store.close()
@@ -99,7 +116,7 @@ export function registerCompare(program: Command): void {
         for (const s of result.skipped)
           process.stderr.write(`mutescope: left out session ${s.sessionId}: ${s.reason}\n`)
         if (opts.json) printJsonLine(compareJson(result))
-        else process.stdout.write(summary(result))
+        else process.stdout.write(summary(result, method.data))
       }),
     )
 }

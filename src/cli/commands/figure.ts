@@ -1,18 +1,22 @@
 import type { Command } from 'commander'
 import { writeFileSync } from 'node:fs'
-import { buildFigure } from '../../core/analysis/figure-build'
-import { figureCsv } from '../../core/analysis/figure-csv'
-import { figureFormatOf, renderFigure } from '../../core/analysis/figure-file'
+import { buildFigure, drawBuilt } from '../../core/analysis/figure-build'
+import { type DrawnFigure, figureFormatOf, renderDrawn } from '../../core/analysis/figure-file'
+import { buildModelFigure } from '../../core/classify/figures'
+import { defaultModel, loadModel, readModelFile } from '../../core/classify/models'
 import { UserError } from '../../core/errors'
 import { PlanStore } from '../../core/store/plan-store'
 import { SessionStore } from '../../core/store/session-store'
-import type { FigureOptions } from '../../shared/contract/figures'
+import { classifierSet } from '../../shared/contract/classify'
+import { type FigureOptions, modelFigureKind, type ModelFigureSettings } from '../../shared/contract/figures'
 import { LEVEL_MEASURES } from '../../shared/measures'
 import { action, finiteNumber, printJsonLine } from '../action'
 import { sessionSelection } from '../selection'
 import { calibrationOption } from './correlate'
 
 interface Options {
+  model?: string
+  sets: string
   plan?: string
   search?: string
   kind: string
@@ -44,21 +48,94 @@ function write(file: string, data: string | Buffer): void {
 
 const num = (name: string, v: string | undefined) => (v === undefined ? undefined : finiteNumber(name)(v))
 
+/** A saved model by id, or a model file (a path ending in .json); the newest saved model when none is named. */
+function modelOf(ref: string | undefined) {
+  if (ref === undefined) return defaultModel()
+  return /\.json$/i.test(ref) ? readModelFile(ref) : loadModel(ref)
+}
+
+/** A figure of a saved classifier model; session options make no sense for it and are refused. */
+function modelFigure(ids: string[], opts: Options, layout: Omit<ModelFigureSettings, 'kind'>): DrawnFigure {
+  if (ids.length > 0 || opts.plan !== undefined || opts.search !== undefined)
+    throw new UserError(
+      `--kind ${opts.kind} draws a classifier model, not sessions: name it with --model ID (or a model file) instead of sessions, --plan or --search`,
+    )
+  const sets = opts.sets.split(',').map((v) => v.trim())
+  const unknown = sets.filter((v) => !classifierSet.safeParse(v).success)
+  if (unknown.length > 0)
+    throw new UserError(
+      `--sets takes ${classifierSet.options.join(', ')}, comma-separated; "${unknown.join('", "')}" is none of them`,
+    )
+  const settings = { ...layout, kind: opts.kind, sets } as ModelFigureSettings
+  return buildModelFigure(modelOf(opts.model), settings)
+}
+
+/** A figure of stored sessions; what it skipped goes to stderr. */
+function sessionFigure(
+  ids: string[],
+  opts: Options,
+  layout: Omit<FigureOptions, 'kind' | 'select'>,
+): DrawnFigure {
+  const select = sessionSelection(ids, opts)
+  // Validated by buildFigure against the contract's schema, which names what is allowed.
+  const options = {
+    kind: opts.kind,
+    select,
+    level: opts.level,
+    groupBy: opts.groupBy.split(',').map((f) => f.trim()),
+    layout: opts.layout,
+    gain: opts.gain,
+    ...layout,
+    align: {
+      method: opts.method,
+      offsetS: finiteNumber('--offset')(opts.offset),
+      lagS: finiteNumber('--lag')(opts.lag),
+      intervalS: num('--interval', opts.interval),
+      calibrationDb: calibrationOption(opts.calibration),
+    },
+  } as FigureOptions
+  const store = SessionStore.open()
+  let built: ReturnType<typeof buildFigure>
+  try {
+    built = buildFigure(store, new PlanStore(store), options)
+  } finally {
+    store.close()
+  }
+  for (const s of built.skipped)
+    process.stderr.write(`mutescope: left out session ${s.sessionId}: ${s.reason}\n`)
+  return drawBuilt(built)
+}
+
 export function registerFigure(program: Command): void {
   program
     .command('figure [sessions...]')
     .description(
-      "export a publication figure of sessions (scatter, time series, or grouped by condition like the paper's Figs. 7 and 11) as SVG, PDF or PNG, with the CSV of the data it draws",
+      "export a publication figure as SVG, PDF or PNG, with the CSV of the data it draws: of sessions (scatter, time series, or grouped by condition like the paper's Figs. 7 and 11), or of a trained classifier model (its confusion matrices, or its loss and accuracy per epoch)",
     )
     .option('--plan <id>', 'the completed runs of an experiment plan')
     .option('--search <text>', 'the sessions whose name, app, label, notes or status contain this')
-    .requiredOption('--kind <kind>', 'scatter, timeseries or grouped')
+    .requiredOption(
+      '--kind <kind>',
+      'of sessions: scatter, timeseries or grouped; of a classifier model: confusion or curves',
+    )
+    .option(
+      '--model <id|file.json>',
+      "confusion, curves: a saved model's id (see 'mutescope classify models') or a model file; default: the newest saved model",
+    )
+    .option(
+      '--sets <sets>',
+      'confusion: the sets drawn, one panel each, comma-separated: validation, eval1, eval2',
+      'validation,eval1,eval2',
+    )
     .requiredOption('--out <file>', 'figure file; its extension (.svg, .pdf, .png) chooses the format')
     .option('--csv <file>', 'where the plotted data goes (default: the figure file with .csv)')
     .option('--width-mm <mm>', 'figure width in millimetres (default 120 for one panel, 170 for several)')
     .option('--height-mm <mm>', 'figure height in millimetres (default: from the width and the panels)')
     .option('--dpi <n>', 'PNG resolution in dots per inch', '300')
-    .option('--title <text>', "figure title (default: the plan's or the session's name)")
+    .option(
+      '--title <text>',
+      "figure title (default: the plan's or the session's name, or the model's settings)",
+    )
     .option('--level <measure>', `what the gains are plotted against: ${LEVEL_MEASURES.join(', ')}`, 'laeq')
     .option('--group-by <fields>', 'grouped: session metadata field(s), comma-separated', 'micMode')
     .option(
@@ -82,57 +159,35 @@ export function registerFigure(program: Command): void {
     .option('--json', 'print one JSON object describing what was written')
     .action(
       action(async (ids: string[], opts: Options) => {
-        const select = sessionSelection(ids, opts)
         const format = figureFormatOf(opts.out)
         const csvFile = opts.csv ?? opts.out.replace(/\.[^./\\]+$/, '') + '.csv'
-        // Validated by buildFigure against the contract's schema, which names what is allowed.
-        const options = {
-          kind: opts.kind,
-          select,
-          level: opts.level,
-          groupBy: opts.groupBy.split(',').map((f) => f.trim()),
-          layout: opts.layout,
-          gain: opts.gain,
+        const layout = {
           title: opts.title,
           widthMm: num('--width-mm', opts.widthMm),
           heightMm: num('--height-mm', opts.heightMm),
           dpi: num('--dpi', opts.dpi),
-          align: {
-            method: opts.method,
-            offsetS: finiteNumber('--offset')(opts.offset),
-            lagS: finiteNumber('--lag')(opts.lag),
-            intervalS: num('--interval', opts.interval),
-            calibrationDb: calibrationOption(opts.calibration),
-          },
-        } as FigureOptions
-        const store = SessionStore.open()
-        let built: ReturnType<typeof buildFigure>
-        try {
-          built = buildFigure(store, new PlanStore(store), options)
-        } finally {
-          store.close()
         }
-        const { figure, size, dpi, skipped } = built
-        for (const s of skipped)
-          process.stderr.write(`mutescope: left out session ${s.sessionId}: ${s.reason}\n`)
-        write(opts.out, await renderFigure(figure, size, format, dpi))
-        const csv = figureCsv(figure)
-        write(csvFile, csv)
-        const points = csv.trimEnd().split('\r\n').length - 1
+        const drawn = modelFigureKind.safeParse(opts.kind).success
+          ? modelFigure(ids, opts, layout)
+          : sessionFigure(ids, opts, layout)
+        write(opts.out, await renderDrawn(drawn, format))
+        write(csvFile, drawn.csv)
+        const points = drawn.csv.trimEnd().split('\r\n').length - 1
+        const { size } = drawn
         if (opts.json)
           printJsonLine({
             out: opts.out,
             format,
             ...size,
-            dpi,
-            panels: figure.panels.length,
+            dpi: drawn.dpi,
+            panels: drawn.panels,
             csv: csvFile,
             points,
           })
         else
           process.stdout.write(
-            `wrote ${opts.out} (${format}, ${size.widthMm} x ${size.heightMm} mm, ${figure.panels.length} panel(s)) ` +
-              `and ${csvFile} (${points} points)\n`,
+            `wrote ${opts.out} (${format}, ${size.widthMm} x ${size.heightMm} mm, ${drawn.panels} panel(s)) ` +
+              `and ${csvFile} (${points} ${opts.kind === 'confusion' ? 'cells' : 'points'})\n`,
           )
       }),
     )

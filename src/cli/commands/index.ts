@@ -3,15 +3,20 @@ import { registerCapture } from './capture'
 import { registerClassify } from './classify'
 import { registerCompare } from './compare'
 import { registerCorrelate } from './correlate'
+import { registerData } from './data'
+import { registerDevices } from './devices'
 import { registerDecode } from './decode'
 import { registerEgress } from './egress'
 import { registerEpisodes } from './episodes'
 import { registerFigure } from './figure'
 import { registerImportLog } from './import-log'
+import { registerLabAgent } from './lab-agent'
 import { registerLevels } from './levels'
 import { registerMic } from './mic'
+import { registerMicAccess } from './mic-access'
 import { registerPlan } from './plan'
 import { registerPlay } from './play'
+import { registerPortal } from './portal'
 import { registerProcesses } from './processes'
 import { registerRefvca } from './refvca'
 import { registerRun } from './run'
@@ -40,6 +45,11 @@ export const commands: ((program: Command) => void)[] = [
   registerLevels,
   registerEpisodes,
   registerSettings,
+  registerData,
   registerMic,
+  registerMicAccess,
   registerPlay,
+  registerDevices,
+  registerPortal,
+  registerLabAgent,
 ]

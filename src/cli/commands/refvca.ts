@@ -1,11 +1,12 @@
 import type { Command } from 'commander'
-import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { createInterface } from 'node:readline'
 import { UserError } from '../../core/errors'
+import { spawnNode } from '../../core/node-launcher'
 import { refvcaMode } from '../../shared/contract/experiment'
 import { agcModelName } from '../../core/refvca/agc'
+import { micApis, type MicApi } from '../../core/refvca/audio-input'
 import { runRefvca, type SentReport } from '../../core/refvca/refvca'
+import { startSinkProcess, type SinkProcess } from '../../core/sink/sink-process'
 import { action, printJsonLine } from '../action'
 
 interface Opts {
@@ -16,6 +17,7 @@ interface Opts {
   ca?: string
   once?: boolean
   mode: string
+  api?: string
   json?: boolean
 }
 
@@ -30,26 +32,10 @@ function positiveSeconds(value: string): number {
  * Starts `mutescope sink` as a child process (its own process, so hooks on refvca see only the client's
  * side) and resolves with its URL and certificate once it listens. Its later lines go to our stdout.
  */
-function startOwnSink(): Promise<{ child: ChildProcess; url: string; cert: string }> {
-  const child = spawn(
-    process.execPath,
-    [process.argv[1], 'sink', '--port', '0', '--parent', String(process.pid)],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  )
-  return new Promise((resolve, reject) => {
-    let ready = false
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (ready) return void process.stdout.write(line + '\n')
-      ready = true
-      const l = JSON.parse(line) as { url: string; cert: string }
-      resolve({ child, url: l.url, cert: l.cert })
-    })
-    child.on('exit', (code) => {
-      if (!ready)
-        reject(new UserError(`the sink could not start (exit ${code}); run "mutescope sink" to see why`))
-    })
+function startOwnSink(): Promise<SinkProcess> {
+  return startSinkProcess(spawnNode, process.argv[1], {
+    onLine: (line) => process.stdout.write(line + '\n'),
+    onError: (line) => process.stderr.write(line + '\n'),
   })
 }
 
@@ -74,6 +60,10 @@ export function registerRefvca(program: Command): void {
     .option('--source <name>', 'PulseAudio source to record (see "pactl list short sources")')
     .option('--file <file>', 'audio file played as the microphone, in real time (looped unless --once)')
     .option('--once', 'with --file: stop after the file ends (reporting the last, partial interval)')
+    .option(
+      '--api <api>',
+      "with --source: read it through pulse (PulseAudio, parec) or alsa (ALSA's pulse plugin, arecord -D pulse); default pulse",
+    )
     .option('--interval <s>', 'seconds of audio per report', '60')
     .option(
       '--mode <mode>',
@@ -94,6 +84,10 @@ export function registerRefvca(program: Command): void {
         if ((opts.source === undefined) === (opts.file === undefined))
           throw new UserError('give exactly one input: --source NAME or --file FILE')
         if (opts.once && !opts.file) throw new UserError('--once only applies to --file')
+        if (opts.api !== undefined && !opts.source) throw new UserError('--api only applies to --source')
+        if (opts.api !== undefined && !(micApis as readonly string[]).includes(opts.api))
+          throw new UserError(`--api must be ${micApis.join(' or ')}, got "${opts.api}"`)
+        const api = (opts.api ?? 'pulse') as MicApi
         const intervalS = positiveSeconds(opts.interval)
         const mode = refvcaMode.safeParse(opts.mode)
         if (!mode.success)
@@ -119,17 +113,20 @@ export function registerRefvca(program: Command): void {
           {
             event: 'started',
             pid: process.pid,
+            // Its own sink is a child of its own, which whoever follows refvca's process tree leaves alone.
+            sinkPid: own?.process.pid ?? null,
             sink: sink.origin,
             intervalS,
             mode: mode.data,
             input: opts.source ?? opts.file,
+            api: opts.source ? api : null,
             agc: agcModelName,
           },
           `refvca (pid ${process.pid}) in ${mode.data} mode reporting every ${intervalS} s to ${sink.origin}; gains from the ${agcModelName}`,
         )
         try {
           await runRefvca({
-            input: opts.source ? { source: opts.source } : { file: opts.file!, loop: !opts.once },
+            input: opts.source ? { source: opts.source, api } : { file: opts.file!, loop: !opts.once },
             intervalS,
             mode: mode.data,
             sink,
@@ -143,7 +140,7 @@ export function registerRefvca(program: Command): void {
             onError: (err) => process.stderr.write(`mutescope: refvca: ${err.message}\n`),
           })
         } finally {
-          own?.child.kill('SIGTERM')
+          own?.process.kill()
         }
       }),
     )

@@ -1,11 +1,12 @@
 import type { Command } from 'commander'
+import { mutedReads, processNames } from '../../core/analysis/mic-summary'
 import { EventHub } from '../../core/api/event-hub'
 import { UserError } from '../../core/errors'
 import { realParts } from '../../core/experiment/real-parts'
 import { ExperimentRunner } from '../../core/experiment/runner'
 import { dataDir } from '../../core/paths'
 import { SessionStore } from '../../core/store/session-store'
-import { experimentPlan, type ExperimentTarget } from '../../shared/contract/experiment'
+import { experimentPlan, type ExperimentEvent, type ExperimentTarget } from '../../shared/contract/experiment'
 import { action, finiteNumber, printJsonLine } from '../action'
 
 function parseTarget(value: string): ExperimentTarget {
@@ -35,6 +36,8 @@ interface RunOptions {
   outputDevice?: string
   profile: string
   loop?: boolean
+  micAccess?: boolean
+  muted?: boolean
   name?: string
   json?: boolean
 }
@@ -67,6 +70,11 @@ export function registerRun(program: Command): void {
     .option('--output-device <name>', "play into this device instead of MuteScope's virtual microphone")
     .option('--profile <name|path>', 'telemetry extraction profile', 'webex')
     .option('--loop', 'loop the playlist until --duration or Ctrl-C')
+    .option(
+      '--mic-access',
+      'also record the mic-access lane: what the app reads from the microphone, per second, process and API',
+    )
+    .option('--muted', 'the app is muted for the whole run (one muted interval, summarised at the end)')
     .option('--json', 'print only the final JSON line on stdout (log on stderr)')
     .action(
       action(async (opts: RunOptions) => {
@@ -78,6 +86,8 @@ export function registerRun(program: Command): void {
           episodes: opts.episode,
           outputDevice: opts.outputDevice ?? null,
           loop: opts.loop ?? false,
+          micAccess: opts.micAccess ?? false,
+          muted: opts.muted ?? false,
           durationS: opts.duration ?? null,
           intervalS: opts.interval ?? null,
           meta: { activity: opts.label ?? '', name: opts.name ?? '' },
@@ -92,15 +102,16 @@ export function registerRun(program: Command): void {
         const log = opts.json ? process.stderr : process.stdout
         events.subscribe((name, payload) => {
           if (name !== 'experimentEvent') return
-          const e = payload as {
-            type: string
-            level?: string
-            message?: string
-            record?: { t: number; fields: object }
-          }
+          const e = payload as ExperimentEvent
           if (e.type === 'log') log.write(`[${e.level}] ${e.message}\n`)
-          else if (e.type === 'telemetry' && e.record)
+          else if (e.type === 'telemetry')
             log.write(`telemetry ${new Date(e.record.t).toISOString()} ${JSON.stringify(e.record.fields)}\n`)
+          else if (e.type === 'micAccess')
+            for (const m of e.seconds)
+              log.write(
+                `mic-access ${new Date(m.t).toISOString()} pid ${m.pid} ${m.api}: ${m.reads} reads, ` +
+                  `RMS ${m.rmsDbfs === null ? '-' : m.rmsDbfs.toFixed(1)} dBFS${e.muted ? ' (muted)' : ''}\n`,
+              )
         })
         const finished = new Promise<void>((resolve) =>
           events.subscribe((name, payload) => {
@@ -126,11 +137,19 @@ export function registerRun(program: Command): void {
         }
         await finished
         const end = runner.current().finished!
+        const muted = mutedReads(
+          store.micAccess(end.sessionId),
+          store.muteIntervals(end.sessionId),
+          processNames(store.events(end.sessionId)),
+        )
+        for (const m of muted) log.write(`${m.sentence}\n`)
         printJsonLine({
           sessionId: end.sessionId,
           status: end.status,
           telemetry: store.count('telemetry', end.sessionId),
           windows: store.count('level_windows', end.sessionId),
+          ...(parsed.data.micAccess ? { micAccess: store.micAccess(end.sessionId).length } : {}),
+          ...(parsed.data.muted ? { muteIntervals: store.muteIntervals(end.sessionId), muted } : {}),
         })
         store.close()
         if (startError) throw startError

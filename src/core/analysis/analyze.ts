@@ -15,7 +15,11 @@ import { LevelTimeline } from './levels'
 import { linearFit, MIN_PAIRS, pearson, spearman } from './stats'
 
 /** The profile's interval, or the typical spacing of the records when the session did not store one. */
-function resolveInterval(session: Session, records: readonly TelemetryRecord[], override?: number): number {
+export function resolveInterval(
+  session: Session,
+  records: readonly Pick<TelemetryRecord, 't'>[],
+  override?: number,
+): number {
   if (override !== undefined) return override
   if (session.intervalS !== null) return session.intervalS
   const gaps = records
@@ -30,7 +34,7 @@ function resolveInterval(session: Session, records: readonly TelemetryRecord[], 
   return gaps[gaps.length >> 1] / 1000
 }
 
-function resolvePlaybackStart(events: readonly SessionEvent[], levels: LevelTimeline): number {
+export function resolvePlaybackStart(events: readonly SessionEvent[], levels: LevelTimeline): number {
   const start = events.find((e) => e.kind === 'playback-start')?.t ?? levels.firstT
   if (start === null)
     throw new UserError('the session has no played-audio levels to correlate with; record one with playback')

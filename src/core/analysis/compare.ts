@@ -7,6 +7,7 @@ import {
   type CompareSelection,
   type GroupKey,
 } from '../../shared/contract/compare'
+import { MEASURES } from '../../shared/measures'
 import type { Session } from '../../shared/model'
 import { errorMessage, UserError } from '../errors'
 import type { PlanStore } from '../store/plan-store'
@@ -115,13 +116,20 @@ export function compareSessions(
       skipped.push({ sessionId: s.id, reason: errorMessage(err) })
       continue
     }
-    const pairs = analysis.pairs
-      .filter((p) => p[o.level] !== null)
-      .map((p) => ({
+    const withLevel = analysis.pairs.filter((p) => p[o.level] !== null)
+    if (withLevel.length === 0 && analysis.pairs.length > 0) {
+      // Only the paper's magnitudes can be missing: sessions recorded before MuteScope kept them.
+      skipped.push({
         sessionId: s.id,
-        level: p[o.level] as number,
-        ...Object.fromEntries(gains.map((g) => [g, p[gainField[g]]])),
-      })) as CompareGroup['pairs']
+        reason: `it has no ${MEASURES[o.level].name('A')} (recorded before MuteScope kept it); compare by an IEC level`,
+      })
+      continue
+    }
+    const pairs = withLevel.map((p) => ({
+      sessionId: s.id,
+      level: p[o.level] as number,
+      ...Object.fromEntries(gains.map((g) => [g, p[gainField[g]]])),
+    })) as CompareGroup['pairs']
     const key = keyOf(s, o.groupBy)
     const id = JSON.stringify(key)
     const group = byKey.get(id) ?? { key, members: [] }

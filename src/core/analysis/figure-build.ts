@@ -9,6 +9,7 @@ import type { SessionStore } from '../store/session-store'
 import { GAIN_FIELDS, type GainName } from './align'
 import { analyzeSession } from './analyze'
 import { compareSessions, selectedSessionIds } from './compare'
+import { drawFigure, type DrawnFigure } from './figure-file'
 import {
   type Figure,
   type FigurePanel,
@@ -194,6 +195,9 @@ export interface BuiltFigure {
   /** Sessions a grouped figure left out, with why (too few intervals, no levels ...). */
   skipped: { sessionId: number; reason: string }[]
 }
+
+/** A built figure of sessions, drawn. */
+export const drawBuilt = (b: BuiltFigure): DrawnFigure => drawFigure(b.figure, b.size, b.dpi)
 
 /**
  * Builds a figure of stored sessions (see figureOptions): the analyses are those of analyzeSession and

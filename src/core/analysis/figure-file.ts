@@ -1,6 +1,7 @@
 import PDFDocument from 'pdfkit'
 import SVGtoPDF from 'svg-to-pdfkit'
 import { UserError } from '../errors'
+import { figureCsv } from './figure-csv'
 import { figureFontFile } from './figure-font'
 import { type Figure, type FigureSize, MM_PER_INCH, mmToPt } from './figure-model'
 import { FIGURE_FONT, figureSvg } from './figure-svg'
@@ -25,16 +26,17 @@ export const mimeTypes: Record<FigureFormat, string> = {
 }
 
 /**
- * A figure as a file: the SVG itself; a PDF page of exactly the figure's size with the SVG drawn as vectors
- * (svg-to-pdfkit onto PDFKit) and the figure font embedded; or a PNG rasterised by resvg at `dpi`.
+ * A figure's SVG document (figureSvg, matrixSvg) as a file: the SVG itself; a PDF page of exactly the figure's
+ * size with the SVG drawn as vectors (svg-to-pdfkit onto PDFKit) and the figure font embedded; or a PNG
+ * rasterised by resvg at `dpi`.
  */
-export async function renderFigure(
-  fig: Figure,
+export async function renderSvg(
+  svg: string,
+  title: string,
   size: FigureSize,
   format: FigureFormat,
   dpi: number,
 ): Promise<Buffer> {
-  const svg = figureSvg(fig, size)
   if (format === 'svg') return Buffer.from(svg)
   const font = figureFontFile()
   if (format === 'png')
@@ -43,7 +45,7 @@ export async function renderFigure(
   const doc = new PDFDocument({
     size: [w, h],
     margin: 0,
-    info: { Title: fig.title, Creator: 'MuteScope' },
+    info: { Title: title, Creator: 'MuteScope' },
   })
   const chunks: Buffer[] = []
   doc.on('data', (c: Buffer) => chunks.push(c))
@@ -61,4 +63,31 @@ export async function renderFigure(
   doc.end()
   await ended
   return Buffer.concat(chunks)
+}
+
+/** A figure ready to write: its SVG document, the CSV of exactly what it draws, its size and PNG resolution. */
+export interface DrawnFigure {
+  title: string
+  svg: string
+  csv: string
+  panels: number
+  size: FigureSize
+  dpi: number
+}
+
+/** A figure of points and lines, drawn. */
+export function drawFigure(fig: Figure, size: FigureSize, dpi: number): DrawnFigure {
+  return {
+    title: fig.title,
+    svg: figureSvg(fig, size),
+    csv: figureCsv(fig),
+    panels: fig.panels.length,
+    size,
+    dpi,
+  }
+}
+
+/** A drawn figure as a file in `format` (see renderSvg). */
+export function renderDrawn(d: DrawnFigure, format: FigureFormat): Promise<Buffer> {
+  return renderSvg(d.svg, d.title, d.size, format, d.dpi)
 }

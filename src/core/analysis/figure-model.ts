@@ -46,6 +46,23 @@ export interface Figure {
   constants: Record<string, string | number | null>
 }
 
+/**
+ * Matrices drawn as heatmaps, one panel each, sharing their row and column labels (a classifier's confusion
+ * matrices): drawn by matrix-svg.ts, written as CSV by figure-csv.ts.
+ */
+export interface MatrixFigure {
+  title: string
+  /** Axis titles, also the CSV's column names for a cell's row and column. */
+  rowLabel: string
+  colLabel: string
+  rows: readonly string[]
+  cols: readonly string[]
+  /** What a cell's value is (drawn as colour and percent), e.g. "share of the true class". */
+  valueLabel: string
+  panels: { title: string; values: number[][]; counts: number[][] }[]
+  constants: Record<string, string | number | null>
+}
+
 /** Gains keep one look in every figure: the paper's three series. */
 export const GAIN_STYLE = {
   max: { label: 'max gain', color: '#d62728', marker: 'triangle' },

@@ -16,10 +16,11 @@ export const FIGURE_FONT = 'DejaVu Sans'
 const FONT_FAMILY = `${FIGURE_FONT}, Liberation Sans, Arial, Helvetica, sans-serif`
 
 /** Font sizes in points, the same at any figure size, as journals ask. */
-const FONT = { title: 10, panel: 8.5, axis: 8.5, tick: 7.5, legend: 7 }
+export const FONT = { title: 10, panel: 8.5, axis: 8.5, tick: 7.5, legend: 7 }
 const MARKER_R = 2.4
 
-function f(v: number): string {
+/** A coordinate or length in points, to 0.01 pt. */
+export function f(v: number): string {
   return String(Math.round(v * 100) / 100)
 }
 
@@ -49,7 +50,7 @@ export function markerSvg(kind: MarkerKind, x: number, y: number, r = MARKER_R):
 }
 
 /** Text width estimate for DejaVu Sans (mean advance ~0.56 em): legend boxes need no font metrics. */
-const textWidth = (s: string, size: number) => s.length * size * 0.56
+export const textWidth = (s: string, size: number) => s.length * size * 0.56
 
 type Range = ReturnType<typeof niceTicks>
 
@@ -73,6 +74,28 @@ interface Box {
   y: number
   w: number
   h: number
+}
+
+/**
+ * The opening of a figure's SVG document, sized in millimetres with coordinates in points: white background
+ * and the title on top. The caller adds the body and '</svg>'.
+ */
+export function svgHead(title: string, size: FigureSize): string[] {
+  const W = mmToPt(size.widthMm)
+  const H = mmToPt(size.heightMm)
+  const out = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${f(size.widthMm)}mm" height="${f(size.heightMm)}mm" ` +
+      `viewBox="0 0 ${f(W)} ${f(H)}" font-family="${FONT_FAMILY}" font-size="${FONT.tick}">`,
+    `<title>${esc(title)}</title>`,
+    `<rect width="${f(W)}" height="${f(H)}" fill="#fff"/>`,
+  ]
+  // A long title on a narrow figure is set smaller rather than cut at the edges.
+  const titleSize = Math.min(FONT.title, (W - 16) / (textWidth(title, FONT.title) / FONT.title))
+  if (title)
+    out.push(
+      `<text class="figure-title" x="${f(W / 2)}" y="15" text-anchor="middle" font-size="${f(titleSize)}">${esc(title)}</text>`,
+    )
+  return out
 }
 
 /**
@@ -101,16 +124,7 @@ export function figureSvg(fig: Figure, size: FigureSize): string {
   const yl = axisRange(values(fig, (s) => s.axis === 'left', 'y'))
   const yr = hasRight ? axisRange(values(fig, (s) => s.axis === 'right', 'y')) : null
 
-  const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${f(size.widthMm)}mm" height="${f(size.heightMm)}mm" ` +
-      `viewBox="0 0 ${f(W)} ${f(H)}" font-family="${FONT_FAMILY}" font-size="${FONT.tick}">`,
-    `<title>${esc(fig.title)}</title>`,
-    `<rect width="${f(W)}" height="${f(H)}" fill="#fff"/>`,
-  ]
-  if (fig.title)
-    out.push(
-      `<text class="figure-title" x="${f(W / 2)}" y="15" text-anchor="middle" font-size="${FONT.title}">${esc(fig.title)}</text>`,
-    )
+  const out = svgHead(fig.title, size)
   fig.panels.forEach((panel, i) => {
     const col = i % cols
     const row = Math.floor(i / cols)

@@ -15,14 +15,15 @@ interface Job {
 }
 
 /**
- * One training at a time runs in this process; train() yields to the event loop after every epoch
- * (~25 ms at n=7 on the wasm backend), so other requests are served while it runs.
+ * One training at a time, on a worker thread (the train job), so that neither its epochs nor its final
+ * evaluation hold up other requests; the dataset is loaded here first, so its errors answer the request.
  */
 export function classifyHandlers({
   store,
   events,
   dataDir,
-}: Pick<AppContext, 'store' | 'events' | 'dataDir'>): HandlerGroup<typeof classifyRequests> {
+  jobs,
+}: Pick<AppContext, 'store' | 'events' | 'dataDir' | 'jobs'>): HandlerGroup<typeof classifyRequests> {
   let job: Job | null = null
   const status = (j: Job | null) =>
     j && { jobId: j.jobId, settings: j.settings, startedAt: j.startedAt, progress: j.progress }
@@ -45,17 +46,17 @@ export function classifyHandlers({
       }
       job = current
       const { jobId } = current
-      // tfjs loads on first use, not when the server (or any CLI command) starts.
-      import('../classify/train')
-        .then(({ train }) =>
-          train(dataset, {
-            ...current.settings,
+      jobs
+        .run(
+          'train',
+          { dataset, ...current.settings },
+          {
             signal: current.abort.signal,
-            onEpoch: (p) => {
+            onProgress: (p) => {
               current.progress = { jobId, ...p }
               events.emit('classifyProgress', current.progress)
             },
-          }),
+          },
         )
         .then((outcome) => ({ model: summaryOf(saveModel(outcome, data, dataDir)), error: null }))
         .catch((err: unknown) => ({ model: null, error: errorMessage(err) }))

@@ -1,5 +1,6 @@
 import type { PlanRunner } from '../experiment/plan-runner'
 import type { ExperimentRunner } from '../experiment/runner'
+import type { JobRunner } from '../jobs/runner'
 import type { PlanStore } from '../store/plan-store'
 import type { SessionStore } from '../store/session-store'
 import type { EventHub } from './event-hub'
@@ -15,4 +16,6 @@ export interface AppContext {
   /** Experiment plans: their queue runs on `experiment`, one run at a time. */
   plans: PlanRunner
   planStore: PlanStore
+  /** Heavy jobs (bundles, training, egress proofs, bulk decoding), on worker threads. */
+  jobs: JobRunner
 }

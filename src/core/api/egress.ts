@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { egressListLimit, maxEgressPcapngBytes, type egressRequests } from '../../shared/contract/egress'
-import { analyzeEgress, writeEgressPcapng } from '../egress/analyze'
+import { egressStages, writeEgressPcapng } from '../egress/analyze'
 import { egressOf } from '../egress/egress-store'
 import { UserError } from '../errors'
 import type { AppContext } from './context'
 import type { HandlerGroup } from './handlers'
 
-export function egressHandlers({ store }: AppContext): HandlerGroup<typeof egressRequests> {
+export function egressHandlers({ store, events, jobs }: AppContext): HandlerGroup<typeof egressRequests> {
   return {
     egressReport: async ({ id }) => {
       store.getSession(id)
@@ -26,12 +26,21 @@ export function egressHandlers({ store }: AppContext): HandlerGroup<typeof egres
           secrets: 0,
           analysisMs: 0,
         }
-      const r = await analyzeEgress(store, id)
-      return {
-        ...r,
-        unproven: r.unproven.slice(0, egressListLimit),
-        proofs: r.proofs.slice(0, egressListLimit),
-      }
+      // tshark's decryption runs as a child process, the proof (JS) on the job's thread.
+      return jobs.run(
+        'analyzeEgress',
+        { db: store.path, sessionId: id, listLimit: egressListLimit },
+        {
+          onProgress: ({ stage }) =>
+            events.emit('jobProgress', {
+              job: 'egressReport',
+              subject: String(id),
+              stage,
+              done: egressStages.indexOf(stage),
+              total: egressStages.length,
+            }),
+        },
+      )
     },
     egressPcapng: async ({ id }) => {
       const file = join(tmpdir(), `mutescope-egress-${randomBytes(8).toString('hex')}.pcapng`)

@@ -13,6 +13,7 @@ export function experimentHandlers({
     startExperiment: (plan) => experiment.start(plan),
     stopExperiment: () => experiment.stop(),
     pauseExperiment: ({ paused }) => experiment.pause(paused),
+    muteExperiment: ({ muted }) => experiment.mute(muted),
     demoPlan: () => demoPlan(),
     listCaptures: ({ sessionId, offset, limit }) => {
       store.getSession(sessionId)

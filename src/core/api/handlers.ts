@@ -5,11 +5,13 @@ import { audioHandlers } from './audio'
 import { captureHandlers } from './capture'
 import { classifyHandlers } from './classify'
 import type { AppContext } from './context'
+import { devicesHandlers } from './devices'
 import { egressHandlers } from './egress'
 import { episodesHandlers } from './episodes'
 import { figureHandlers } from './figures'
 import { compareHandlers } from './compare'
 import { experimentHandlers } from './experiment'
+import { micReviewHandlers } from './mic-review'
 import { plansHandlers } from './plans'
 import { sessionsHandlers } from './sessions'
 import { settingsHandlers } from './settings'
@@ -34,7 +36,7 @@ export function createHandlers(ctx: AppContext): Handlers {
     ...analysisHandlers(ctx),
     ...classifyHandlers(ctx),
     ...captureHandlers(),
-    ...telemetryHandlers(),
+    ...telemetryHandlers(ctx),
     ...audioHandlers(),
     ...plansHandlers(ctx),
     ...compareHandlers(ctx),
@@ -42,5 +44,7 @@ export function createHandlers(ctx: AppContext): Handlers {
     ...figureHandlers(ctx),
     ...settingsHandlers(ctx),
     ...episodesHandlers(),
+    ...devicesHandlers(ctx),
+    ...micReviewHandlers(ctx),
   }
 }

@@ -8,8 +8,21 @@ export function sessionsHandlers({
   store,
   events,
   dataDir,
+  jobs,
 }: AppContext): HandlerGroup<typeof sessionsRequests> {
-  const transfers = new BundleTransfers(store, join(dataDir, 'transfers'))
+  const transfers = new BundleTransfers(
+    store,
+    join(dataDir, 'transfers'),
+    jobs,
+    ({ kind, subject, rows, total }) =>
+      events.emit('jobProgress', {
+        job: kind === 'export' ? 'exportSession' : 'importSession',
+        subject,
+        stage: kind === 'export' ? 'rows exported' : 'rows imported',
+        done: rows,
+        total,
+      }),
+  )
   return {
     listSessions: ({ search }) => store.listSessions(search),
     getSession: ({ id }) => ({

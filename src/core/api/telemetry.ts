@@ -1,21 +1,15 @@
 import type { telemetryRequests } from '../../shared/contract/telemetry'
-import { decodeBytes, decodeCaptureLines, decodeDocuments, loadProfile } from '../telemetry'
 import { listProfiles, userProfileDir } from '../telemetry/profile'
+import type { AppContext } from './context'
 import type { HandlerGroup } from './handlers'
 
-export function telemetryHandlers(): HandlerGroup<typeof telemetryRequests> {
+/** Decoding up to 16 MiB of input is bulk work: it runs as a job, on a worker thread. */
+export function telemetryHandlers({
+  jobs,
+}: Pick<AppContext, 'jobs'>): HandlerGroup<typeof telemetryRequests> {
   return {
     listProfiles: () => ({ userDir: userProfileDir(), profiles: listProfiles() }),
-    decodeTelemetry: ({ profile, input }) => {
-      const p = loadProfile(profile)
-      return input.kind === 'bytes'
-        ? decodeBytes(Buffer.from(input.base64, 'base64'), p, { t: Date.now() })
-        : decodeCaptureLines(input.text, p)
-    },
-    decodeDocuments: ({ base64, profile }) =>
-      decodeDocuments(Buffer.from(base64, 'base64'), {
-        t: Date.now(),
-        profile: profile === undefined ? undefined : loadProfile(profile),
-      }),
+    decodeTelemetry: ({ profile, input }) => jobs.run('decodeTelemetry', { profile, input, t: Date.now() }),
+    decodeDocuments: ({ base64, profile }) => jobs.run('decodeDocuments', { base64, profile, t: Date.now() }),
   }
 }

@@ -27,7 +27,26 @@ const capture = z.object({
   size: z.number().int().nonnegative(),
 })
 
+const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)
+const micSecond = z.object({
+  t: z.number().int().nonnegative(),
+  api: text(100).min(1),
+  reads: count,
+  frames: count,
+  bytes: count,
+  samples: count,
+  sumSquares: z.number().finite().nonnegative(),
+  peak: z.number().finite().nonnegative(),
+})
+
 const agentMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('mic-access'), seconds: z.array(micSecond).max(1000) }),
+  z.object({
+    type: z.literal('audio-apis'),
+    apis: z
+      .array(z.object({ module: text(4096), family: text(64), fns: z.array(text(256)).max(100) }))
+      .max(1000),
+  }),
   capture,
   z
     .object({

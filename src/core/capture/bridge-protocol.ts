@@ -36,8 +36,22 @@ export const bridgeLine = z.union([
   }),
   z.object({ event: z.literal('log'), session: z.number().int(), level: z.string(), text: z.string() }),
   z.object({ event: z.literal('detached'), session: z.number().int(), reason: z.string(), crash }),
+  z.object({
+    event: z.literal('portal'),
+    what: z.enum([
+      'node-connected',
+      'node-joined',
+      'node-left',
+      'node-disconnected',
+      'controller-connected',
+      'controller-disconnected',
+    ]),
+    connection: z.number().int(),
+    app: z.object({ pid: z.number().int(), name: z.string(), identifier: z.string() }).optional(),
+  }),
 ])
 export type BridgeLine = z.infer<typeof bridgeLine>
+export type PortalEvent = Omit<Extract<BridgeLine, { event: 'portal' }>, 'event'>
 
 /**
  * Splits the bridge's output into lines, each with the raw bytes its `bytes` field announces, never

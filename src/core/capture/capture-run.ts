@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events'
 import { basename } from 'node:path'
 import type {
   AgentConfig,
+  AgentRuntime,
   AudioApiReport,
   CaptureMessage,
   HookGroup,
@@ -11,10 +12,18 @@ import type {
 } from '../../agent/protocol'
 import { defaultCap, hookGroups } from '../../agent/protocol'
 import type { Capture, MicAccessSecond, SessionStatus } from '../../shared/model'
-import { errorMessage } from '../errors'
+import { errorMessage, UserError } from '../errors'
 import { micAccessSecond } from '../mic/access-seconds'
 import { parseAgentMessage } from './agent-messages'
-import type { AgentSession, DetachInfo, FridaBackend, ProcessTarget, ScriptMessage, Target } from './backend'
+import type {
+  AgentSession,
+  DetachInfo,
+  FridaBackend,
+  ProcessInfo,
+  ProcessTarget,
+  ScriptMessage,
+  Target,
+} from './backend'
 import { printable } from './bridge-protocol'
 import { descendants, selectProcesses } from './process-tree'
 import { seccompSandboxed } from './sandboxed'
@@ -36,6 +45,12 @@ export interface CaptureOptions {
   exclude?: number[]
   /** Also hook the audio-capture APIs: 'audioApis' on attach, then 'micAccess' every second. */
   micAccess?: boolean
+  /**
+   * A lab device (a portal or a frida-server): the run goes on until stopped, attaching the matching
+   * processes that appear later (an app restarted on a lab machine joins the portal again) and, once they
+   * are back, those lost with the device's link.
+   */
+  follow?: boolean
 }
 
 export interface CaptureEnd {
@@ -49,6 +64,25 @@ export interface AttachInfo {
   ppid: number | null
   path: string | null
   argv: string[] | null
+  /** On a remote device: the Frida and system the agent runs in there. */
+  runtime?: AgentRuntime
+}
+
+/** A remote process that stopped answering: its machine or its link is down since `since` (its last answer). */
+export interface DeviceLost {
+  pid: number
+  name: string
+  since: number
+  /** What showed it: its session ended, or it did not answer in time. */
+  why: string
+}
+
+/** A lost process answering again (or attached again), after a gap of `gapMs`. */
+export interface DeviceBack {
+  pid: number
+  name: string
+  since: number
+  gapMs: number
 }
 
 export interface UnseenTls {
@@ -81,6 +115,9 @@ export interface CaptureEvents {
   /** TLS records that left a process with no plaintext hook seeing them. */
   unseen: [UnseenTls]
   detach: [DetachInfo & { pid: number }]
+  /** A remote device's process stopped answering: a gap in its captures begins (late ones may follow). */
+  deviceLost: [DeviceLost]
+  deviceBack: [DeviceBack]
   warning: [string]
   end: [CaptureEnd]
 }
@@ -126,11 +163,17 @@ const detachWaitMs = 2000
 const attachConcurrency = 4
 /** Refused agent messages logged one by one before only the count goes on. */
 const refusedLogged = 5
+/** A remote process is asked for its clock this often; one that has not answered after `lostAfterMs` is lost. */
+const heartbeatMs = 1000
+const lostAfterMs = 4000
 
 interface Attached {
   info: AttachInfo
   session: AgentSession
   clockOffset: number
+  /** When the heartbeat now waiting for its answer was sent; null when none is. */
+  asked: number | null
+  answered: number
 }
 
 /**
@@ -155,6 +198,9 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
   /** Processes left alone (sandboxed, or attaching failed): not tried again. */
   private readonly ignored = new Set<number>()
   private readonly truncatedFns = new Set<string>()
+  /** Remote processes that stopped answering, by pid: attached again (or heard from) when they are back. */
+  private readonly lost = new Map<number, DeviceLost>()
+  private listFailing = false
   private readonly located = new Map<string, LocatedMessage>()
   private readonly config: AgentConfig
   private readonly tree: boolean
@@ -197,17 +243,24 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
       await this.open({ spawn: target.spawn, env: target.env }, this.targetName, null, null, target.spawn)
     } else await this.attachAll(target)
     this.started = true
-    if (this.tree) void this.followTree()
+    if (this.tree || this.opts.follow) void this.followTree()
+    if (this.opts.host !== null) void this.heartbeat()
     this.endIfGone()
   }
 
-  private async attachAll(target: { pids: number[] } | { name: string }): Promise<void> {
+  private async attachAll(target: Exclude<Target, { spawn: string[] }>): Promise<void> {
     const list = await this.backend.listProcesses(this.opts.host)
     const exclude = new Set([process.pid, ...(this.opts.exclude ?? [])])
     const given = new Set('pids' in target ? target.pids : [])
     const chosen = selectProcesses(list, target, this.tree, exclude).filter(
       (p) => given.has(p.pid) || !this.leaveAlone(p),
     )
+    if (chosen.length === 0 && 'every' in target)
+      throw new UserError(
+        `no process has joined the portal at ${this.opts.host ?? 'this computer'} yet: start "mutescope lab-agent ` +
+          '--portal HOST:PORT --token T --name APP" on the lab machine, then capture again',
+        'not_found',
+      )
     this.targetName = 'name' in target ? target.name : (chosen[0]?.name ?? '')
     const errors: unknown[] = []
     // Processes of one app share their binaries: the first one locates statically linked TLS code, the
@@ -250,9 +303,16 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
     try {
       const before = Date.now()
       const agentNow = await s.call<number>('now')
-      const info: AttachInfo = { pid: s.pid, name, ppid, path, argv }
+      const runtime = this.opts.host === null ? undefined : await s.call<AgentRuntime>('runtime')
+      const info: AttachInfo = { pid: s.pid, name, ppid, path, argv, ...(runtime ? { runtime } : {}) }
       // The agent stamps captures with the target's clock; a remote lab machine's may be off.
-      const p: Attached = { info, session: s, clockOffset: Math.round((before + Date.now()) / 2 - agentNow) }
+      const p: Attached = {
+        info,
+        session: s,
+        clockOffset: Math.round((before + Date.now()) / 2 - agentNow),
+        asked: null,
+        answered: Date.now(),
+      }
       s.onMessage((m) => this.onMessage(p, m))
       s.onLog((_level, text) => this.emit('log', printable(text), s.pid))
       s.onDetached((d) => void this.onDetached(p, d))
@@ -261,6 +321,13 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
       this.stats.processes++
       // Announced before the hooks go in, so that whoever records the run is ready for the first capture.
       this.emit('attach', info)
+      if (runtime && runtime.frida !== this.backend.version)
+        this.emit(
+          'warning',
+          `Frida versions differ: the workbench runs ${this.backend.version}, pid ${s.pid} on ${this.opts.host} ` +
+            `runs ${runtime.frida}; install the same version on both ends if hooks or messages fail`,
+        )
+      this.welcomeBack(s.pid)
       // What earlier processes located travels along: the next process of the app hooks without scanning.
       const config: AgentConfig = { ...this.config, located: [...this.located.values()] }
       this.emit('hooks', await s.call<HookedFunction[]>('configure', config), s.pid)
@@ -288,6 +355,9 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
     while (!this.stopping && !this.result) {
       try {
         const list = await this.backend.listProcesses(this.opts.host)
+        this.listFailing = false
+        if (this.opts.follow) this.attachJoined(list, exclude)
+        if (!this.tree) continue
         const now = Date.now()
         const alive = new Set(list.map((p) => p.pid))
         const mine = new Set([...this.procs.keys(), ...this.replaced])
@@ -332,11 +402,75 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
           })
         }
       } catch (err) {
-        this.emit('warning', `cannot list processes to follow the app: ${errorMessage(err)}`)
+        // Said once per outage: a lab device that is down fails every poll until it is back.
+        if (!this.listFailing)
+          this.emit('warning', `cannot list processes to follow the app: ${errorMessage(err)}`)
+        this.listFailing = true
+      } finally {
+        this.endIfGone()
+        await new Promise((r) => setTimeout(r, treePollMs))
       }
-      this.endIfGone()
-      await new Promise((r) => setTimeout(r, treePollMs))
     }
+  }
+
+  /** Following a device: attaches the processes matching the target that are listed and not attached yet. */
+  private attachJoined(list: ProcessInfo[], exclude: ReadonlySet<number>): void {
+    const { target } = this.opts
+    const wanted = (p: ProcessInfo) =>
+      'every' in target ||
+      this.lost.has(p.pid) ||
+      ('name' in target ? p.name === target.name : 'pids' in target && target.pids.includes(p.pid))
+    for (const p of list) {
+      if (exclude.has(p.pid) || this.procs.has(p.pid) || this.opening.has(p.pid) || this.ignored.has(p.pid))
+        continue
+      if (!wanted(p)) continue
+      void this.open({ pid: p.pid }, p.name, p.ppid, p.path, p.argv).catch((err: unknown) => {
+        // A lost process is tried again at the next poll (its link may still be coming back); others once.
+        if (this.lost.has(p.pid)) return
+        this.ignored.add(p.pid)
+        this.emit('warning', `could not attach to pid ${p.pid} (${p.name}): ${errorMessage(err)}`)
+      })
+    }
+  }
+
+  /**
+   * Asks every process of a remote device for its clock each second: one that has not answered for
+   * `lostAfterMs` is lost (its machine or link is down; Frida keeps the connection and what the agent sends
+   * meanwhile arrives late), and back when it answers.
+   */
+  private async heartbeat(): Promise<void> {
+    while (!this.stopping && !this.result) {
+      const now = Date.now()
+      for (const p of this.procs.values()) {
+        if (p.asked === null) {
+          p.asked = now
+          void p.session.call<number>('now').then(
+            () => {
+              p.asked = null
+              p.answered = Date.now()
+              this.welcomeBack(p.info.pid)
+            },
+            () => (p.asked = null),
+          )
+        } else if (now - p.asked >= lostAfterMs)
+          this.markLost(p.info, p.answered, `no answer for ${Math.round((now - p.answered) / 1000)} s`)
+      }
+      await new Promise((r) => setTimeout(r, heartbeatMs))
+    }
+  }
+
+  private markLost(info: AttachInfo, since: number, why: string): void {
+    if (this.lost.has(info.pid)) return
+    const l: DeviceLost = { pid: info.pid, name: info.name, since, why }
+    this.lost.set(info.pid, l)
+    this.emit('deviceLost', l)
+  }
+
+  private welcomeBack(pid: number): void {
+    const l = this.lost.get(pid)
+    if (!l) return
+    this.lost.delete(pid)
+    this.emit('deviceBack', { pid, name: l.name, since: l.since, gapMs: Date.now() - l.since })
   }
 
   /** Without a followed tree: a process that exec()ed is attached again once its new program has started. */
@@ -454,6 +588,9 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
       return
     }
     const end = endFor(d)
+    // A lab device's link went down with the session: the process is attached again when it is back.
+    if (this.opts.follow && end.status === 'failed' && !d.reason.startsWith('backend-died') && !this.stopping)
+      this.markLost(p.info, p.answered, `the session ended (${d.reason})`)
     if (end.status === 'failed' || this.lastExit.status !== 'failed') this.lastExit = end
     this.endIfGone()
   }
@@ -463,6 +600,8 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
     const pending = this.opening.size + this.waiting.size + this.replaced.size
     if (!this.started || this.result || this.procs.size > 0 || pending > 0) return
     if (this.stopping) return this.finish({ status: 'completed', reason: 'stopped' })
+    // A followed device's processes come and go (restarts, dropped links): only stop() ends the run.
+    if (this.opts.follow) return
     if (this.opts.reattach && this.lastExit.status !== 'completed') {
       this.emit('warning', `${this.lastExit.reason}; waiting for "${this.targetName}" to start again`)
       void this.reattach()

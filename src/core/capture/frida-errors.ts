@@ -7,6 +7,7 @@ function describe(target: Target | ProcessTarget | null, host: string | null): s
   if ('pid' in target) return `pid ${target.pid}${where}`
   if ('pids' in target) return `pid ${target.pids.join(', ')}${where}`
   if ('name' in target) return `a process named "${target.name}"${where}`
+  if ('every' in target) return `the processes${where}`
   return `"${target.spawn.join(' ')}"${where}`
 }
 
@@ -18,10 +19,15 @@ export function explainFridaError(
   err: { type?: string; message: string },
   target: Target | ProcessTarget | null,
   host: string | null,
+  remote: { label: string; certificate: string | null; version: string } | null = null,
 ): UserError {
   const { type = '', message } = err
   const what = describe(target, host)
   const hostFlag = host ? ` --host ${host}` : ''
+  if (remote) {
+    const refused = remoteRefusal(type, message, remote)
+    if (refused) return refused
+  }
   if (type === 'ProcessNotFoundError' || /unable to find process/i.test(message))
     return new UserError(
       `no process matches ${what}: check that it is running ("mutescope processes${hostFlag}" lists them)`,
@@ -53,4 +59,44 @@ export function explainFridaError(
       'unreachable',
     )
   return new UserError(`Frida failed on ${what}: ${message}`, 'frida_error')
+}
+
+/** A registered remote device that refused us: its token, its TLS certificate, or its Frida protocol. */
+function remoteRefusal(
+  type: string,
+  message: string,
+  remote: { label: string; certificate: string | null; version: string },
+): UserError | null {
+  const { label } = remote
+  if (/incorrect token|authenticat|not authorized|unauthorized/i.test(message))
+    return new UserError(
+      `${label} refused the token (${message}): give the token the device was started with ` +
+        '("mutescope devices add ... --token T", or the one "mutescope portal serve" printed)',
+      'auth',
+    )
+  if (/certificate|tls|handshake/i.test(message))
+    return new UserError(
+      `${label} did not present the TLS certificate it is registered with (${message}): give the certificate ` +
+        'the device serves ("mutescope devices add ... --cert FILE")',
+      'tls',
+    )
+  if (!remote.certificate && /connection reset|error receiving data/i.test(message))
+    return new UserError(
+      `${label} closed the connection at once (${message}): if it serves TLS, register its certificate ` +
+        '("mutescope devices add ... --cert FILE")',
+      'tls',
+    )
+  if (type === 'ProtocolError' || /major versions match|incompatible|protocol/i.test(message))
+    return new UserError(
+      `${label} speaks another Frida protocol (${message}): this workbench runs Frida ${remote.version}; ` +
+        'install the same Frida version on both ends (pip install frida==VERSION)',
+      'version',
+    )
+  if (type === 'ServerNotRunningError' || /unable to connect|connection refused|could not connect/i.test(message))
+    return new UserError(
+      `cannot reach ${label} (${message}): check that it runs and listens there ` +
+        '("mutescope devices list" shows whether each device answers)',
+      'unreachable',
+    )
+  return null
 }

@@ -8,6 +8,8 @@ import type {
   FridaBackend,
   ProcessInfo,
   ProcessTarget,
+  RawDeviceInfo,
+  RemoteOptions,
   ScriptMessage,
 } from './backend'
 import { explainFridaError } from './frida-errors'
@@ -30,7 +32,7 @@ interface FridaSession {
 interface FridaProcess {
   pid: number
   name: string
-  parameters: { ppid?: number; path?: string; argv?: string[] }
+  parameters: { ppid?: number; path?: string; argv?: string[]; system?: unknown }
 }
 interface FridaDevice {
   enumerateProcesses(options: { scope: 'full' }): Promise<FridaProcess[]>
@@ -38,10 +40,14 @@ interface FridaDevice {
   spawn(argv: string[], options: { stdio: 'inherit'; env?: Record<string, string> }): Promise<number>
   resume(pid: number): Promise<void>
   kill(pid: number): Promise<void>
+  querySystemParameters(): Promise<unknown>
 }
 interface FridaModule {
   getLocalDevice(): Promise<FridaDevice>
-  getDeviceManager(): { addRemoteDevice(address: string): Promise<FridaDevice> }
+  getDeviceManager(): {
+    addRemoteDevice(address: string, options?: { token?: string; certificate?: string }): Promise<FridaDevice>
+    removeRemoteDevice(address: string): Promise<void>
+  }
 }
 
 /** The installed binding's version; its package.json is not exported, so it is found along the module paths. */
@@ -69,6 +75,7 @@ export async function loadNodeFrida(): Promise<FridaModule | null> {
 export class NodeBackend implements FridaBackend {
   readonly kind = 'node'
   private readonly devices = new Map<string, Promise<FridaDevice>>()
+  private readonly remotes = new Map<string, RemoteOptions>()
 
   private constructor(
     private readonly frida: FridaModule,
@@ -89,10 +96,43 @@ export class NodeBackend implements FridaBackend {
     const key = host ?? ''
     let d = this.devices.get(key)
     if (!d) {
-      d = host ? this.frida.getDeviceManager().addRemoteDevice(host) : this.frida.getLocalDevice()
+      const r = host ? this.remotes.get(host) : undefined
+      const options = { ...(r?.token ? { token: r.token } : {}), ...(r?.certificate ? { certificate: r.certificate } : {}) }
+      d = host ? this.frida.getDeviceManager().addRemoteDevice(host, options) : this.frida.getLocalDevice()
       this.devices.set(key, d)
     }
     return d
+  }
+
+  private remote(host: string | null) {
+    const r = host === null ? undefined : this.remotes.get(host)
+    return r ? { ...r, version: this.version } : null
+  }
+
+  async addRemote(address: string, options: RemoteOptions): Promise<void> {
+    this.remotes.set(address, options)
+    // The device manager keeps one device per address: new options need a new device.
+    if (this.devices.delete(address))
+      await this.frida.getDeviceManager().removeRemoteDevice(address).catch(() => undefined)
+  }
+
+  /** The system parameters; a portal has none, and its processes are listed without probing their Frida. */
+  async deviceInfo(host: string | null): Promise<RawDeviceInfo> {
+    try {
+      const device = await this.device(host)
+      try {
+        return { system: await device.querySystemParameters(), processes: null }
+      } catch (err) {
+        if (!/not supported/i.test((err as Error).message)) throw err
+      }
+      const list = await device.enumerateProcesses({ scope: 'full' })
+      return {
+        system: null,
+        processes: list.map((p) => ({ pid: p.pid, name: p.name, system: p.parameters.system, frida: null })),
+      }
+    } catch (err) {
+      throw explainFridaError(err as Error, null, host, this.remote(host))
+    }
   }
 
   async listProcesses(host: string | null): Promise<ProcessInfo[]> {
@@ -106,7 +146,7 @@ export class NodeBackend implements FridaBackend {
         argv: p.parameters.argv ?? null,
       }))
     } catch (err) {
-      throw explainFridaError(err as Error, null, host)
+      throw explainFridaError(err as Error, null, host, this.remote(host))
     }
   }
 
@@ -127,7 +167,7 @@ export class NodeBackend implements FridaBackend {
         throw err
       }
     } catch (err) {
-      throw explainFridaError(err as Error, target, host)
+      throw explainFridaError(err as Error, target, host, this.remote(host))
     }
   }
 

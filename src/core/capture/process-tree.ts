@@ -4,7 +4,7 @@ import type { ProcessInfo } from './backend'
 /** The processes a capture starts with: the named or given ones and, with `tree`, all their descendants. */
 export function selectProcesses(
   list: readonly ProcessInfo[],
-  target: { pids: number[] } | { name: string },
+  target: { pids: number[] } | { name: string } | { every: true },
   tree: boolean,
   exclude: ReadonlySet<number>,
 ): ProcessInfo[] {
@@ -12,7 +12,7 @@ export function selectProcesses(
   const roots =
     'pids' in target
       ? target.pids.map((pid) => byPid.get(pid) ?? { pid, name: '', ppid: null, path: null, argv: null })
-      : list.filter((p) => p.name === target.name && !exclude.has(p.pid))
+      : list.filter((p) => ('every' in target || p.name === target.name) && !exclude.has(p.pid))
   if (roots.length === 0 && 'name' in target)
     throw new UserError(
       `no process matches a process named "${target.name}": check that it is running ("mutescope processes" lists them)`,

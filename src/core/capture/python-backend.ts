@@ -7,9 +7,11 @@ import type {
   FridaBackend,
   ProcessInfo,
   ProcessTarget,
+  RawDeviceInfo,
+  RemoteOptions,
   ScriptMessage,
 } from './backend'
-import { BridgeReader, maxBridgeLine, type BridgeLine } from './bridge-protocol'
+import { BridgeReader, maxBridgeLine, type BridgeLine, type PortalEvent } from './bridge-protocol'
 import { explainFridaError } from './frida-errors'
 
 interface Pending {
@@ -84,6 +86,8 @@ export class PythonBackend implements FridaBackend {
   private readonly earlyDetach = new Map<number, DetachInfo>()
   private exited: string | null = null
   private readonly refusedListeners: ((why: string) => void)[] = []
+  private readonly portalListeners: ((e: PortalEvent) => void)[] = []
+  private readonly remotes = new Map<string, RemoteOptions>()
 
   private constructor(
     private readonly child: ChildProcessWithoutNullStreams,
@@ -165,6 +169,9 @@ export class PythonBackend implements FridaBackend {
       if (s) s.end({ reason: msg.reason, crash: msg.crash })
       else this.earlyDetach.set(msg.session, { reason: msg.reason, crash: msg.crash })
       this.sessions.delete(msg.session)
+    } else if (msg.event === 'portal') {
+      const { event: _event, ...e } = msg
+      for (const l of this.portalListeners) l(e)
     } else if (msg.event === 'fatal') this.refuse(`bridge: ${msg.message}`)
   }
 
@@ -185,8 +192,78 @@ export class PythonBackend implements FridaBackend {
     try {
       return (await this.request(op, params)) as T
     } catch (err) {
-      throw explainFridaError(err as { type?: string; message: string }, target, host)
+      throw explainFridaError(err as { type?: string; message: string }, target, host, this.remote(host))
     }
+  }
+
+  private remote(host: string | null) {
+    const r = host === null ? undefined : this.remotes.get(host)
+    return r ? { ...r, version: this.version } : null
+  }
+
+  async addRemote(address: string, options: RemoteOptions): Promise<void> {
+    await this.request('remote', { address, token: options.token, certificate: options.certificate })
+    this.remotes.set(address, options)
+  }
+
+  deviceInfo(host: string | null): Promise<RawDeviceInfo> {
+    return this.ask<RawDeviceInfo>('device_info', { host }, null, host)
+  }
+
+  /**
+   * Attaches to a local process without a script of ours and joins it to the portal at `portal` (HOST:PORT):
+   * the workbench then reaches it through the portal. The session ends when the process does.
+   */
+  async joinPortal(
+    pid: number,
+    portal: string,
+    options: { token: string; certificate: string | null },
+  ): Promise<AgentSession> {
+    const target = { pid }
+    const r = await this.ask<{ session: number; pid: number }>(
+      'attach',
+      { host: null, pid, source: null },
+      target,
+      null,
+    )
+    const s = this.track(new BridgeSession(this, r.session, r.pid, null, false))
+    try {
+      await this.request('join', { session: r.session, portal, ...options })
+    } catch (err) {
+      await s.detach().catch(() => undefined)
+      throw explainFridaError(err as { type?: string; message: string }, target, null, {
+        label: `the portal at ${portal}`,
+        certificate: options.certificate,
+        version: this.version,
+      })
+    }
+    return s
+  }
+
+  /** Runs Frida's PortalService here: lab machines join at `cluster`, the workbench controls at `control`. */
+  async startPortal(options: {
+    cluster: { address: string; port: number }
+    control: { address: string; port: number }
+    token: string
+    certificate: string | null
+  }): Promise<void> {
+    try {
+      await this.request('portal_start', options)
+    } catch (err) {
+      const e = err as { type?: string; message: string }
+      if (e.type === 'AddressInUseError')
+        throw new UserError(`${e.message}: another program listens there; choose another port`, 'in_use')
+      throw new UserError(`cannot start the portal: ${e.message}`, 'frida_error')
+    }
+  }
+
+  async stopPortal(): Promise<void> {
+    await this.request('portal_stop')
+  }
+
+  /** The portal's node and controller events (lab machines joining and leaving). */
+  onPortal(listener: (e: PortalEvent) => void): void {
+    this.portalListeners.push(listener)
   }
 
   listProcesses(host: string | null): Promise<ProcessInfo[]> {
@@ -203,11 +280,15 @@ export class PythonBackend implements FridaBackend {
       target,
       host,
     )
-    const s = new BridgeSession(this, r.session, r.pid, host, spawned)
-    const early = this.earlyDetach.get(r.session)
-    this.earlyDetach.delete(r.session)
+    return this.track(new BridgeSession(this, r.session, r.pid, host, spawned))
+  }
+
+  /** Delivers the session's events from now on, and a detach that beat the attach reply. */
+  private track(s: BridgeSession): BridgeSession {
+    const early = this.earlyDetach.get(s.id)
+    this.earlyDetach.delete(s.id)
     if (early) queueMicrotask(() => s.end(early))
-    else this.sessions.set(r.session, s)
+    else this.sessions.set(s.id, s)
     return s
   }
 

@@ -56,6 +56,7 @@ export function recordRun(
     decoder?.push(c)
   })
   decoder?.on('record', (r) => live()?.addTelemetry(r))
+  run.on('micAccess', (r) => live()?.addMicAccess(r))
   run.on('warning', (w) => live()?.addEvent('warning', w))
   run.on('end', (e) => {
     const w = live()
@@ -75,9 +76,12 @@ export function logRunEvents(
 ): void {
   run.on('hooks', (hooks, pid) => add('hooks', { pid, hooks }))
   run.on('libraries', (libraries, pid) => add('libraries', { pid, libraries }))
+  run.on('audioApis', (audioApis, pid) => add('libraries', { pid, audioApis }))
   run.on('unseen', (u) => add('tls-unseen', u))
   run.on('log', (text, pid) => add('agent-log', { pid, text }))
   run.on('detach', (d) => add('detach', d))
+  run.on('deviceLost', (l) => add('device-lost', { ...l, host: run.opts.host }))
+  run.on('deviceBack', (b) => add('device-back', { ...b, host: run.opts.host }))
 }
 
 /** What to tell the user about TLS records no hook saw. */

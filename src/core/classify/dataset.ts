@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import type { Session } from '../../shared/model'
+import { resolveInterval } from '../analysis/analyze'
 import { UserError } from '../errors'
-import { dataDir } from '../paths'
+import { paperGainsFolder, referenceDir } from '../reference/location'
 import type { SessionStore } from '../store/session-store'
 import { parseGainsFile } from './gains-file'
 import { AUTHORS_LABEL_MAPPING, labelOf, NUM_CLASSES, sessionLabel, type LabelRule } from './labels'
@@ -62,14 +64,14 @@ export function loadPaperDataset(
 }
 
 export interface DataSource {
-  /** Folder holding the authors' seven files; defaults to paper-gains/ in the data directory. */
+  /** Folder holding the authors' seven files; defaults to paper-gains/ of the fetched reference data. */
   data?: string
   sessions?: number[]
   sessionsSet?: SetName
 }
 
 export function defaultPaperDir(): string {
-  return join(dataDir(), 'paper-gains')
+  return join(referenceDir(), paperGainsFolder)
 }
 
 /** The authors' data plus any labelled sessions of the store, added to the set the caller names. */
@@ -81,8 +83,8 @@ export function loadDataset(
   const dir = src.data ?? defaultPaperDir()
   if (!existsSync(dir)) {
     throw new UserError(
-      `no data folder ${dir}; copy the authors' BgActivityClassifier/ParseSourceData/*.txt ` +
-        '(github.com/wi-pi/VCAMuteButton_PoPETS) there or pass --data DIR',
+      `no data folder ${dir}; fetch the authors' files (github.com/wi-pi/VCAMuteButton_PoPETS) with ` +
+        '"mutescope data fetch", or pass --data DIR',
     )
   }
   const dataset = loadPaperDataset(dir, mapping)
@@ -104,6 +106,28 @@ export function sessionGains(store: SessionStore, sessionId: number): { t: numbe
   })
 }
 
+/** Webex sends one gains record a minute, and the models learn from windows of n such minutes. */
+const MINUTE_S = 60
+/** An interval inferred from timestamps counts as a minute within this share of one (clocks jitter). */
+const MINUTE_TOLERANCE = 0.1
+
+/**
+ * The session's telemetry interval (s, 3 significant digits) when it is not one minute, else null: n of its
+ * records are then not the n minutes a model learns from (5-second records span 35 s at n=7). Null too when
+ * no interval is stored and too few records tell one.
+ */
+export function nonMinuteInterval(session: Session, records: readonly { t: number }[]): number | null {
+  let intervalS: number
+  try {
+    intervalS = resolveInterval(session, records)
+  } catch {
+    return null
+  }
+  return Math.abs(intervalS - MINUTE_S) <= MINUTE_S * MINUTE_TOLERANCE
+    ? null
+    : Number(intervalS.toPrecision(3))
+}
+
 /** A labelled session of the store as a recording (its activity label, distance and source episode). */
 export function sessionRecording(
   store: SessionStore,
@@ -116,12 +140,20 @@ export function sessionRecording(
       `session ${sessionId} has no activity label; set its activity before using it as data`,
     )
   }
+  const records = sessionGains(store, sessionId)
+  const intervalS = nonMinuteInterval(s, records)
+  if (intervalS !== null)
+    throw new UserError(
+      `session ${sessionId} has a gains record every ${intervalS} s, but the classifier learns from one record ` +
+        "a minute (Webex's interval); use sessions recorded with a 60 s telemetry interval as data",
+      'not_minutes',
+    )
   return {
     group: `session ${sessionId}`,
     video: s.episodes[0] ?? `session ${sessionId}`,
     label: sessionLabel(s.activity, mapping),
     distanceCm: s.distanceCm,
-    minutes: sessionGains(store, sessionId).map((r) => r.gains),
+    minutes: records.map((r) => r.gains),
   }
 }
 

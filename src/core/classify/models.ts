@@ -64,6 +64,17 @@ export function loadModel(id: string, base?: string): SavedModel {
   return parseModel(readFileSync(path, 'utf8'), path)
 }
 
+/** A model file copied from elsewhere (e.g. a colleague's classifier-models/ID.json), checked as loadModel does. */
+export function readModelFile(file: string): SavedModel {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (err) {
+    throw new UserError(`cannot read the model file ${file}: ${(err as Error).message}`)
+  }
+  return parseModel(text, file)
+}
+
 export function summaryOf(model: SavedModel): ModelSummary {
   const { params: _params, history: _history, format: _format, labels: _labels, ...summary } = model
   return summary

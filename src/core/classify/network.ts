@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs'
+import * as tf from '@tensorflow/tfjs-core'
 import { CH, CONV_PARAMS, HIDDEN, layout, type Layout } from './layout'
 import { NUM_CLASSES } from './labels'
 
@@ -12,7 +12,9 @@ import { NUM_CLASSES } from './labels'
  * times slower than plain ones. So both kernel-2 convolutions become one matmul each with a banded matrix
  * that is expanded from the conv weights by a constant 0/1 matrix, the backward pass is spelled out with
  * explicit transposes, and all parameters live in one vector so Adam updates one variable. The maths is
- * the same as PyTorch's; test/classify checks the gradient against tfjs autodiff.
+ * the same as PyTorch's; test/classify checks it against a direct float64 computation (gradient by central
+ * differences). tfjs-core alone registers neither gradients nor chained ops (x.reshape()), so none are used
+ * here: every op is called as tf.op(x).
  */
 
 /** tanh as 2 sigmoid(2z) - 1: the wasm backend's Tanh kernel is about twice as slow as these four ops. */
@@ -75,19 +77,22 @@ export class Network {
   /** The weight matrices of one parameter vector, in the shapes the forward pass multiplies with. */
   private unpack(theta: tf.Tensor1D) {
     const { n, features, d1, c1, d2, c2, d3, c3 } = this.l
-    const e = tf.matMul(theta.slice(0, CONV_PARAMS).reshape([1, CONV_PARAMS]), this.s).reshape([-1])
+    const e = tf.reshape(
+      tf.matMul(tf.reshape(tf.slice(theta, 0, CONV_PARAMS), [1, CONV_PARAMS]), this.s),
+      [-1],
+    )
     const [m1, b1, m2, b2] = tf.split(e, this.parts)
     return {
-      m1: m1.reshape([3 * n, CH * (n - 1)]) as tf.Tensor2D,
+      m1: tf.reshape(m1, [3 * n, CH * (n - 1)]) as tf.Tensor2D,
       b1,
-      m2: m2.reshape([CH * (n - 1), features]) as tf.Tensor2D,
+      m2: tf.reshape(m2, [CH * (n - 1), features]) as tf.Tensor2D,
       b2,
-      d1: theta.slice(d1, features * HIDDEN).reshape([features, HIDDEN]) as tf.Tensor2D,
-      c1: theta.slice(c1, HIDDEN),
-      d2: theta.slice(d2, HIDDEN * HIDDEN).reshape([HIDDEN, HIDDEN]) as tf.Tensor2D,
-      c2: theta.slice(c2, HIDDEN),
-      d3: theta.slice(d3, HIDDEN * NUM_CLASSES).reshape([HIDDEN, NUM_CLASSES]) as tf.Tensor2D,
-      c3: theta.slice(c3, NUM_CLASSES),
+      d1: tf.reshape(tf.slice(theta, d1, features * HIDDEN), [features, HIDDEN]) as tf.Tensor2D,
+      c1: tf.slice(theta, c1, HIDDEN),
+      d2: tf.reshape(tf.slice(theta, d2, HIDDEN * HIDDEN), [HIDDEN, HIDDEN]) as tf.Tensor2D,
+      c2: tf.slice(theta, c2, HIDDEN),
+      d3: tf.reshape(tf.slice(theta, d3, HIDDEN * NUM_CLASSES), [HIDDEN, NUM_CLASSES]) as tf.Tensor2D,
+      c3: tf.slice(theta, c3, NUM_CLASSES),
     }
   }
 
@@ -118,9 +123,9 @@ export class Network {
   ): { loss: tf.Scalar; grad: tf.Tensor1D } {
     const { w, a1, a2, h1, h2, logits } = this.run(theta, x)
     const batch = x.shape[0]
-    const loss = tf.neg(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)))).div(batch) as tf.Scalar
+    const loss = tf.div(tf.neg(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)))), batch) as tf.Scalar
     // d loss / d logits of the mean cross-entropy.
-    const g3 = tf.sub(tf.softmax(logits), oneHot).div(batch) as tf.Tensor2D
+    const g3 = tf.div(tf.sub(tf.softmax(logits), oneHot), batch) as tf.Tensor2D
     // Bias gradients as ones @ dOut: a matmul is cheaper than a column sum on wasm.
     const ones = tf.ones([1, batch]) as tf.Tensor2D
     const dense = (input: tf.Tensor2D, dOut: tf.Tensor2D) => [
@@ -142,13 +147,13 @@ export class Network {
     const gm1 = tf.matMul(xT, gz1)
     const gb1 = tf.matMul(ones, gz1)
     const gExpanded = tf.concat(
-      [gm1.reshape([1, -1]), gb1.reshape([1, -1]), gm2.reshape([1, -1]), gb2.reshape([1, -1])],
+      [gm1, gb1, gm2, gb2].map((t) => tf.reshape(t, [1, -1])),
       1,
     )
-    const gConv = tf.matMul(gExpanded, this.sT).reshape([-1])
+    const gConv = tf.reshape(tf.matMul(gExpanded, this.sT), [-1])
     const grad = tf.concat([
       gConv,
-      ...[gd1, gc1, gd2, gc2, gd3, gc3].map((t) => t.reshape([-1])),
+      ...[gd1, gc1, gd2, gc2, gd3, gc3].map((t) => tf.reshape(t, [-1])),
     ]) as tf.Tensor1D
     return { loss, grad }
   }

@@ -1,9 +1,9 @@
-import * as tf from '@tensorflow/tfjs'
+import * as tf from '@tensorflow/tfjs-core'
 import type { Prediction, SavedModel } from '../../shared/contract/classify'
 import { UserError } from '../errors'
 import type { SessionStore } from '../store/session-store'
 import { tfReady } from './backend'
-import { sessionGains } from './dataset'
+import { nonMinuteInterval, sessionGains } from './dataset'
 import { CLASS_NAMES } from './labels'
 import { Network } from './network'
 import { argmaxRows, probabilities } from './train'
@@ -16,6 +16,14 @@ export async function predictSession(
 ): Promise<Prediction> {
   const records = sessionGains(store, sessionId)
   const n = model.window
+  const intervalS = nonMinuteInterval(store.getSession(sessionId), records)
+  if (intervalS !== null)
+    throw new UserError(
+      `session ${sessionId} has a gains record every ${intervalS} s, but the classifier learned from one record ` +
+        `a minute (Webex's interval), so its last ${n} records are not ${n} minutes; classify a session recorded ` +
+        'with a 60 s telemetry interval',
+      'not_minutes',
+    )
   if (records.length < n) {
     throw new UserError(
       `session ${sessionId} has ${records.length} gains record${records.length === 1 ? '' : 's'} but model ` +

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs'
+import * as tf from '@tensorflow/tfjs-core'
 import { UserError } from '../errors'
 import { tfReady } from './backend'
 import { makeWindows, type Dataset, type Windows } from './dataset'

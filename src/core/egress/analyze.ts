@@ -84,9 +84,22 @@ function secretsFile(folder: string): { file: string | null; count: number } {
   return { file, count: lines.length }
 }
 
+/** The steps of an analysis, in order, as reported while it runs. */
+export const egressStages = [
+  'reading the recording',
+  'decrypting the packets',
+  'proving the records',
+] as const
+export type EgressStage = (typeof egressStages)[number]
+
 /** Proves, record by record, that the session's telemetry left the machine (see prove.ts). */
-export async function analyzeEgress(store: SessionStore, sessionId: number): Promise<EgressReport> {
+export async function analyzeEgress(
+  store: SessionStore,
+  sessionId: number,
+  onStage?: (stage: EgressStage) => void,
+): Promise<EgressReport> {
   const started = performance.now()
+  onStage?.('reading the recording')
   const row = await recording(store, sessionId)
   const records = store.telemetry(sessionId)
   const base = { sessionId, status: row.status, reason: row.reason, records: records.length }
@@ -111,7 +124,9 @@ export async function analyzeEgress(store: SessionStore, sessionId: number): Pro
   const { tshark } = findEgressTools()
   const secrets = secretsFile(row.folder)
   const peers = new Set(capturedPeers(store, sessionId))
+  onStage?.('decrypting the packets')
   const streams = await readStreams(tshark, pcap, secrets.file, (e) => peers.has(e))
+  onStage?.('proving the records')
   const profile = loadProfile(store.getSession(sessionId).profile || 'webex')
   const { proofs, unproven } = prove(records, recordSpans(capturesOf(store, sessionId), profile), streams)
   return {

@@ -3,8 +3,8 @@ import { join } from 'node:path'
 import type { Target } from '../capture/backend'
 import type { CaptureRun } from '../capture/capture-run'
 import { errorMessage, UserError } from '../errors'
+import { JobRunner } from '../jobs/runner'
 import type { SessionStore } from '../store/session-store'
-import { analyzeEgress } from './analyze'
 import { newEgressFolder, saveEgress, type EgressStatus } from './egress-store'
 import { PacketRecorder } from './recorder'
 import { appendAgentSecret, appKeylog, createPrivateFile, withKeylog } from './secrets'
@@ -84,7 +84,10 @@ export class EgressRun {
     )
     if ('unavailable' in settled) return `egress: unavailable: ${settled.unavailable}`
     const recorded = `egress: recorded the streams to ${settled.peers} peer(s)${warning ? ` (${warning})` : ''}`
-    const report = await analyzeEgress(this.store, this.sessionId).catch((e: unknown) => errorMessage(e))
+    // On a worker thread: the experiment runner that awaits this serves the window too.
+    const report = await new JobRunner()
+      .run('analyzeEgress', { db: this.store.path, sessionId: this.sessionId })
+      .catch((e: unknown) => errorMessage(e))
     return typeof report === 'string'
       ? `${recorded}; the proof failed: ${report}`
       : `${recorded}; ${report.proven} of ${report.records} telemetry records proven on the wire ` +

@@ -66,6 +66,8 @@ export function runPlanOf(spec: PlanSpec, run: PlanRun, total: number): Experime
         `${spec.name} · run ${run.run}/${total} · ${conditionLabel(c, run.condition)} · repeat ${run.repeat}`,
     },
     refvca: c.refvca,
+    micAccess: spec.micAccess,
+    muted: c.muted,
   })
 }
 

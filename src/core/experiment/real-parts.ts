@@ -3,6 +3,7 @@ import { openBackend } from '../capture/select-backend'
 import { UserError } from '../errors'
 import { micSetup } from '../mic'
 import { pulseRunMic } from '../mic/pulse'
+import type { NodeLauncher } from '../node-launcher'
 import { Player } from '../playback/player'
 import { startRefvcaProcess } from '../refvca/process'
 import { claimOutput } from './output-claim'
@@ -10,9 +11,9 @@ import type { ExperimentParts, PlaybackOutput } from './parts'
 
 /**
  * The experiment's real components: PulseAudio/VB-Cable/BlackHole, the player, refvca, Frida. `dataDir` holds
- * the claims that keep two experiments from playing into one device.
+ * the claims that keep two experiments from playing into one device; `launch` starts refvca (see NodeLauncher).
  */
-export function realParts(dataDir: string): ExperimentParts {
+export function realParts(dataDir: string, launch?: NodeLauncher): ExperimentParts {
   return {
     async prepareOutput({ device, reference, owner }): Promise<PlaybackOutput> {
       const claimed = (name: string, micSource: string | null): PlaybackOutput => ({
@@ -42,7 +43,7 @@ export function realParts(dataDir: string): ExperimentParts {
           'refvca listens to MuteScope’s virtual microphone: leave the playback device empty (no --output-device)',
         )
       }
-      return startRefvcaProcess({ input: { source }, intervalS, mode })
+      return startRefvcaProcess({ input: { source }, intervalS, mode, launch })
     },
     openBackend,
     agentSource,

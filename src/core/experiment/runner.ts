@@ -1,5 +1,11 @@
 import type { ExperimentEvent, ExperimentPlan, ExperimentState } from '../../shared/contract/experiment'
-import type { LevelSecond, LevelWindow, SessionStatus, TelemetryRecord } from '../../shared/model'
+import type {
+  LevelSecond,
+  LevelWindow,
+  MicAccessSecond,
+  SessionStatus,
+  TelemetryRecord,
+} from '../../shared/model'
 import { fewIntervalsWarning } from '../../shared/run-yield'
 import type { EventHub } from '../api/event-hub'
 import { probeAudio } from '../audio/decode'
@@ -41,6 +47,7 @@ function idleState(): ExperimentState {
     captureBytes: 0,
     telemetry: 0,
     windows: 0,
+    muted: false,
     progress: null,
     lastError: null,
     finished: null,
@@ -127,7 +134,15 @@ export class ExperimentRunner {
       this.life.own(run, 'the session', (outcome) => this.closeSession(session.id, outcome))
       this.events.emit('sessionsChanged', { id: session.id, change: 'created' })
       this.problems = 0
-      this.state = { ...this.state, sessionId: session.id, startedAt: session.startedAt, plan }
+      // Muted throughout: one interval from the session's start, closed when the session ends.
+      if (plan.muted) this.store.setMuted(session.id, true, session.startedAt)
+      this.state = {
+        ...this.state,
+        sessionId: session.id,
+        startedAt: session.startedAt,
+        plan,
+        muted: plan.muted ?? false,
+      }
       this.publishState()
       let playlistS: number | null = 0
       for (const episode of plan.episodes) {
@@ -195,6 +210,22 @@ export class ExperimentRunner {
     return this.state
   }
 
+  /**
+   * Mutes or unmutes the app under test now, as the researcher does in the app: the session's muted interval
+   * opens or closes at this moment. Saying the state it is in already changes nothing.
+   */
+  mute(muted: boolean): ExperimentState {
+    const id = this.state.sessionId
+    if (id === null || (this.life.phase !== 'running' && this.life.phase !== 'starting'))
+      throw new UserError('no experiment is running; start one to mark when the app is muted', 'idle')
+    if (muted === this.state.muted) return this.state
+    this.store.setMuted(id, muted)
+    this.writer?.addEvent('info', { message: muted ? 'the app was muted' : 'the app was unmuted' })
+    this.state = { ...this.state, muted }
+    this.publishState()
+    return this.state
+  }
+
   private startDecoder(run: ExperimentRun, profile: ReturnType<typeof loadProfile>): void {
     const decoder = new TelemetryDecoder(profile)
     decoder.on('record', (r: TelemetryRecord) => {
@@ -239,11 +270,16 @@ export class ExperimentRunner {
       this.log('warning', `no egress proof, the run goes on without it: ${egress.unavailable}`)
     if (egress) egress.bind(this.store, this.state.sessionId!)
     const target = captureTarget(plan, reference)
+    const micAccess = plan.micAccess ?? false
     const capture = new CaptureRun(backend, this.parts.agentSource(), {
       host: plan.host,
       target: egress ? egress.target(target) : target,
-      // refvca's own children (parec) are no part of the app under test; any other target is its whole tree.
-      tree: plan.target.kind !== 'refvca',
+      // Any target is its whole tree. refvca reads the microphone through a child (parec), which is its
+      // audio path as an app's audio module is: followed for the mic-access lane, and otherwise left alone,
+      // as its own telemetry sink always is (the server side, no part of the app).
+      tree: plan.target.kind !== 'refvca' || micAccess,
+      exclude: reference?.sinkPid ? [reference.sinkPid] : [],
+      micAccess,
     })
     egress?.follow(capture)
     capture.on('attach', (a) => {
@@ -282,6 +318,15 @@ export class ExperimentRunner {
         captureBytes: this.state.captureBytes + c.data.length,
       }
       this.publishStateSoon()
+    })
+    capture.on('micAccess', (row: MicAccessSecond) => {
+      this.writer?.addMicAccess(row)
+      this.emit({
+        type: 'micAccess',
+        sessionId: this.state.sessionId!,
+        seconds: [row],
+        muted: this.state.muted,
+      })
     })
     capture.on('warning', (w) => this.log('warning', w))
     // The target's exit or the backend's death, in whatever phase the run is: the first end decides.

@@ -270,7 +270,8 @@ export class Player extends EventEmitter<PlayerEvents> {
               index,
               positionS: played / this.sampleRate,
               durationS: this.durations[index],
-              paused: false,
+              // A block written just after pause() must not report the run as playing again.
+              paused: this.paused,
             }
             this.emit('progress', this.progress)
           }

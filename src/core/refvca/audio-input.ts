@@ -25,9 +25,49 @@ function pulseSources(): { name: string; description: string }[] {
   }
 }
 
-/** Mono float blocks from a live PulseAudio source (by name or description), through parec, while it runs. */
-export async function* parecBlocks(
+/** How the microphone is read: PulseAudio's own client (parec), or ALSA through its pulse plugin (arecord). */
+export const micApis = ['pulse', 'alsa'] as const
+export type MicApi = (typeof micApis)[number]
+
+/** The recorder for each API, mono float at `rate`; both are told the source (ALSA's plugin through libpulse's env). */
+function recorder(
+  api: MicApi,
   source: string,
+  rate: number,
+): { cmd: string; args: string[]; env: NodeJS.ProcessEnv } {
+  if (api === 'pulse')
+    return {
+      cmd: 'parec',
+      args: ['-d', source, '--format=float32le', `--rate=${rate}`, '--channels=1', '--latency-msec=50'],
+      env: process.env,
+    }
+  return {
+    cmd: 'arecord',
+    args: [
+      '-D',
+      'pulse',
+      '-q',
+      '-t',
+      'raw',
+      '-f',
+      'FLOAT_LE',
+      '-r',
+      String(rate),
+      '-c',
+      '1',
+      '--buffer-time=100000',
+    ],
+    env: { ...process.env, PULSE_SOURCE: source },
+  }
+}
+
+/**
+ * Mono float blocks from a live PulseAudio source (by name or description), read through `api` while it runs,
+ * so that either audio-capture path of an app is exercised by real reads.
+ */
+export async function* micBlocks(
+  source: string,
+  api: MicApi,
   sampleRate: number,
   signal: AbortSignal,
 ): AsyncGenerator<Float32Array> {
@@ -37,18 +77,12 @@ export async function* parecBlocks(
     throw new UserError(
       `no PulseAudio source "${source}"; use one of: ${sources.map((s) => s.name).join(', ') || '(none)'}`,
     )
-  const proc = spawn(
-    'parec',
-    ['-d', device.name, '--format=float32le', `--rate=${sampleRate}`, '--channels=1', '--latency-msec=50'],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      signal,
-    },
-  )
+  const rec = recorder(api, device.name, sampleRate)
+  const proc = spawn(rec.cmd, rec.args, { stdio: ['ignore', 'pipe', 'pipe'], env: rec.env, signal })
   let stderr = ''
   proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
   const exited = new Promise<number | null>((resolve) => proc.on('close', resolve))
-  proc.on('error', () => undefined) // an abort; a missing parec shows as no output and the exit below
+  proc.on('error', () => undefined) // an abort; a missing recorder shows as no output and the exit below
   let carry = Buffer.alloc(0)
   try {
     for await (const chunk of proc.stdout as AsyncIterable<Buffer>) {
@@ -64,7 +98,8 @@ export async function* parecBlocks(
   const code = await exited
   if (!signal.aborted)
     throw new UserError(
-      `parec stopped (exit ${code}): ${stderr.trim() || 'no message'}; check the source "${source}"`,
+      `${rec.cmd} stopped (exit ${code}): ${stderr.trim() || 'no message'}; check the source "${source}"` +
+        (api === 'alsa' ? " and that ALSA's pulse plugin is installed (libasound2-plugins)" : ''),
     )
 }
 

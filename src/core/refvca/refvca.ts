@@ -3,7 +3,7 @@ import https from 'node:https'
 import { UserError } from '../errors'
 import type { RefvcaMode } from '../../shared/contract/experiment'
 import { AgcModel, agcFrameS, defaultAgc, type IntervalGains } from './agc'
-import { parecBlocks, realtimeFileBlocks } from './audio-input'
+import { micBlocks, realtimeFileBlocks, type MicApi } from './audio-input'
 import { NoiseSuppressor } from './noise-suppression'
 import { webexBody } from './webex-body'
 
@@ -11,7 +11,8 @@ export const refvcaSampleRate = 16_000
 export const telemetryPath = '/metric/v1?appid=mutescope-refvca'
 
 export interface RefvcaOptions {
-  input: { source: string } | { file: string; loop: boolean }
+  /** A live source read through `api` (default pulse), or a file played at a microphone's pace. */
+  input: { source: string; api?: MicApi } | { file: string; loop: boolean }
   intervalS: number
   /** noise-removal runs the documented suppression model (noise-suppression.ts) before the AGC; music does not. */
   mode: RefvcaMode
@@ -44,7 +45,7 @@ export async function runRefvca(o: RefvcaOptions): Promise<void> {
   const correlationId = randomUUID()
   const blocks =
     'source' in o.input
-      ? parecBlocks(o.input.source, refvcaSampleRate, o.signal)
+      ? micBlocks(o.input.source, o.input.api ?? 'pulse', refvcaSampleRate, o.signal)
       : realtimeFileBlocks(o.input.file, refvcaSampleRate, o.input.loop, o.signal)
   let inInterval = 0
   const send = async () => {

@@ -3,19 +3,22 @@ import {
   captureLine,
   levelSecond,
   levelWindow,
+  micAccessSecond,
+  muteInterval,
   session,
   sessionEvent,
   telemetryRecord,
 } from '../../shared/model'
 
 /**
- * A session bundle, version 2: gzip'ed JSON lines, so that neither writing nor reading one ever holds a
+ * A session bundle, version 3: gzip'ed JSON lines, so that neither writing nor reading one ever holds a
  * whole session. The first line is the header, then one line per row naming its table, `{"captures": {...}}`,
- * then `{"end": {table: count}}`, which tells a complete bundle from a truncated one. Version 1 (one JSON
- * document with an array per table) is still read.
+ * then `{"end": {table: count}}`, which tells a complete bundle from a truncated one. Version 3 added the
+ * mic-access lane and the muted intervals (a version 2 reader would take them for damage; a version 2 bundle
+ * is read as one without them). Version 1 (one JSON document with an array per table) is still read.
  */
 export const BUNDLE_FORMAT = 'mutescope-session'
-export const BUNDLE_VERSION = 2
+export const BUNDLE_VERSION = 3
 
 export const bundleCapture = captureLine.extend({ thread: z.number().nullable() })
 
@@ -26,6 +29,8 @@ export const bundleTables = {
   levelWindows: levelWindow,
   levelSeconds: levelSecond,
   events: sessionEvent,
+  micAccess: micAccessSecond,
+  muteIntervals: muteInterval,
 } as const
 export type BundleTable = keyof typeof bundleTables
 export const bundleTableNames = Object.keys(bundleTables) as BundleTable[]
@@ -39,17 +44,17 @@ export const bundleHeader = z.object({
 })
 export type BundleHeader = z.infer<typeof bundleHeader>
 
-/** Rows per table, on the end line of a version 2 bundle. */
-export const bundleCounts = z.record(
+/** Rows per table, on the end line (tables newer than the bundle's version are absent: none). */
+export const bundleCounts = z.partialRecord(
   z.enum(bundleTableNames as [BundleTable, ...BundleTable[]]),
   z.number().int().nonnegative(),
 )
 
-/** What a bundle reader yields: the header first, then rows in file order, then (version 2) the counts. */
+/** What a bundle reader yields: the header first, then rows in file order, then (version 2 on) the counts. */
 export type BundleItem =
   | { kind: 'header'; header: BundleHeader }
   | { [T in BundleTable]: { kind: 'row'; table: T; row: BundleRow<T> } }[BundleTable]
-  | { kind: 'end'; counts: Record<BundleTable, number> | null }
+  | { kind: 'end'; counts: Partial<Record<BundleTable, number>> | null }
 
 export function isBundleTable(key: string): key is BundleTable {
   return Object.hasOwn(bundleTables, key)

@@ -165,7 +165,8 @@ async function* parseBundleText(
       return: async () => (await it.return?.()) ?? { done: true, value: undefined },
     }),
   }
-  if (/^\{\s*"format"\s*:\s*"mutescope-session"\s*,\s*"version"\s*:\s*2\s*[,}]/.test(first))
+  // Versions 2 and on are JSON lines; a newer version than this reader knows is refused by its header.
+  if (/^\{\s*"format"\s*:\s*"mutescope-session"\s*,\s*"version"\s*:\s*([2-9]|\d\d+)\s*[,}]/.test(first))
     yield* version2(lines(rest, limits.maxRecordBytes), limits)
   else yield* version1(rest, limits)
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { bundleChunkBytes } from '../../shared/contract/sessions'
 import type { Session } from '../../shared/model'
 import { UserError } from '../errors'
-import { exportBundle, importBundle } from './bundle'
+import type { JobRunner } from '../jobs/runner'
 import { readBundle } from './bundle-read'
 import type { SessionStore } from './session-store'
 
@@ -27,10 +27,20 @@ const idleMs = 5 * 60_000
 /** More transfers at once than one user makes; each holds a file descriptor and a file. */
 const maxTransfers = 8
 
+/** Rows written to a bundle (export, of the session's total) or restored from one (import) so far. */
+export type TransferProgress = (p: {
+  kind: 'export' | 'import'
+  /** The session exported, or the import's transferId. */
+  subject: string
+  rows: number
+  total: number | null
+}) => void
+
 /**
  * Session bundles crossing the API (the UI's export and import) in chunks through a file in the data
  * folder, so neither side holds a whole bundle and the WebSocket message limit stays small. Chunks come in
- * order; a transfer nobody continues is dropped after a few minutes.
+ * order; a transfer nobody continues is dropped after a few minutes. The bundle is written and restored
+ * by a job (a worker thread with its own database connection), so the window stays responsive meanwhile.
  */
 export class BundleTransfers {
   private readonly transfers = new Map<string, Transfer>()
@@ -38,6 +48,8 @@ export class BundleTransfers {
   constructor(
     private readonly store: SessionStore,
     private readonly dir: string,
+    private readonly jobs: JobRunner,
+    private readonly onProgress: TransferProgress = () => {},
   ) {
     mkdirSync(dir, { recursive: true, mode: 0o700 })
     // Files of transfers a closed or crashed MuteScope left; a live one's file is newer than this.
@@ -49,9 +61,15 @@ export class BundleTransfers {
 
   /** Writes the bundle to a transfer file; the UI then fetches it with readChunk. */
   async startExport(id: number): Promise<{ transferId: string; fileName: string; bytes: number }> {
+    this.store.getSession(id)
     const [transferId, t] = this.reserve('export')
     try {
-      t.size = (await exportBundle(this.store, id, t.file)).bytes
+      const exported = await this.jobs.run(
+        'exportBundle',
+        { db: this.store.path, sessionId: id, file: t.file },
+        { onProgress: (p) => this.onProgress({ kind: 'export', subject: String(id), ...p }) },
+      )
+      t.size = exported.bytes
       t.fd = openSync(t.file, 'r')
     } catch (err) {
       this.end(transferId)
@@ -119,7 +137,11 @@ export class BundleTransfers {
 
   private async importFile(transferId: string, t: Transfer): Promise<Session> {
     try {
-      return await importBundle(this.store, t.file)
+      return await this.jobs.run(
+        'importBundle',
+        { db: this.store.path, file: t.file },
+        { onProgress: (p) => this.onProgress({ kind: 'import', subject: transferId, ...p }) },
+      )
     } finally {
       this.end(transferId)
     }

@@ -2,8 +2,8 @@ import { closeSync, createWriteStream, openSync, renameSync, rmSync } from 'node
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { createGzip } from 'node:zlib'
-import type { Session } from '../../shared/model'
-import { UserError } from '../errors'
+import type { MuteInterval, Session } from '../../shared/model'
+import { errorMessage, UserError } from '../errors'
 import {
   BUNDLE_FORMAT,
   BUNDLE_VERSION,
@@ -23,6 +23,8 @@ const pageRows: Record<BundleTable, number> = {
   levelWindows: 2000,
   levelSeconds: 5000,
   events: 2000,
+  micAccess: 5000,
+  muteIntervals: 2000,
 }
 
 /** Each table's rows in insertion order, a page at a time (keyset on the rowid), as bundle rows. */
@@ -48,13 +50,43 @@ const pageQueries: Record<BundleTable, { sql: string; row: (r: Record<string, un
     sql: `SELECT rowid AS k, t, kind, detail FROM events`,
     row: ({ k: _k, detail, ...r }) => ({ ...r, detail: JSON.parse(detail as string) }),
   },
+  micAccess: {
+    sql: `SELECT rowid AS k, t, pid, api, reads, frames, bytes, rms_dbfs AS rmsDbfs, peak_dbfs AS peakDbfs
+          FROM mic_access`,
+    row: ({ k: _k, ...r }) => r,
+  },
+  muteIntervals: {
+    sql: `SELECT rowid AS k, start_t AS start, end_t AS end FROM mute_intervals`,
+    row: ({ k: _k, ...r }) => r,
+  },
+}
+
+/** Progress and cancellation of a long export or import. */
+export interface BundleWatch {
+  /** Rows written so far, and the session's total rows (export) or null (import: known at the end). */
+  onProgress?: (rows: number, total: number | null) => void
+  signal?: AbortSignal
+}
+
+/** The session's rows in every bundled table. */
+function totalRows(store: SessionStore, id: number): number {
+  let total = 0
+  for (const t of bundleTableNames) {
+    const count = store.db.prepare(`SELECT COUNT(*) AS n FROM (${pageQueries[t].sql} WHERE session_id = ?)`)
+    total += (count.get(id) as { n: number }).n
+  }
+  return total
 }
 
 /**
  * The bundle's lines, a page of rows at a time. Each page is one short query, so other requests on the
  * same database connection run between pages, and a session of any length is never held at once.
  */
-async function* bundleLines(store: SessionStore, id: number): AsyncGenerator<string> {
+async function* bundleLines(
+  store: SessionStore,
+  id: number,
+  onProgress?: BundleWatch['onProgress'],
+): AsyncGenerator<string> {
   const header: BundleHeader = {
     format: BUNDLE_FORMAT,
     version: BUNDLE_VERSION,
@@ -63,18 +95,26 @@ async function* bundleLines(store: SessionStore, id: number): AsyncGenerator<str
   }
   yield JSON.stringify(header) + '\n'
   const counts = Object.fromEntries(bundleTableNames.map((t) => [t, 0])) as Record<BundleTable, number>
+  const total = onProgress ? totalRows(store, id) : 0
+  // About a hundred reports per export, whatever its size.
+  const step = Math.max(1, Math.ceil(total / 100))
+  let rows = 0
+  let reported = 0
   for (const table of bundleTableNames) {
     const { sql, row } = pageQueries[table]
-    const page = store.db.prepare(`${sql} WHERE session_id = ? AND rowid > ? ORDER BY rowid LIMIT ?`)
+    const query = store.db.prepare(`${sql} WHERE session_id = ? AND rowid > ? ORDER BY rowid LIMIT ?`)
     for (let after = 0; ;) {
-      const rows = page.all(id, after, pageRows[table]) as Record<string, unknown>[]
-      if (rows.length === 0) break
-      after = rows[rows.length - 1].k as number
-      counts[table] += rows.length
-      yield rows.map((r) => JSON.stringify({ [table]: row(r) })).join('\n') + '\n'
+      const page = query.all(id, after, pageRows[table]) as Record<string, unknown>[]
+      if (page.length === 0) break
+      after = page[page.length - 1].k as number
+      counts[table] += page.length
+      yield page.map((r) => JSON.stringify({ [table]: row(r) })).join('\n') + '\n'
+      rows += page.length
+      if (rows - reported >= step) onProgress?.((reported = rows), total)
     }
   }
   yield JSON.stringify({ end: counts }) + '\n'
+  onProgress?.(rows, total)
 }
 
 /**
@@ -86,6 +126,7 @@ export async function exportBundle(
   store: SessionStore,
   id: number,
   file: string,
+  watch: BundleWatch = {},
 ): Promise<{ bytes: number }> {
   store.getSession(id)
   const partial = `${file}.${process.pid}.partial`
@@ -97,11 +138,17 @@ export async function exportBundle(
   }
   const out = createWriteStream('', { fd })
   try {
-    await pipeline(Readable.from(bundleLines(store, id), { highWaterMark: 1 }), createGzip(), out)
+    await pipeline(
+      Readable.from(bundleLines(store, id, watch.onProgress), { highWaterMark: 1 }),
+      createGzip(),
+      out,
+      { signal: watch.signal },
+    )
     renameSync(partial, file)
   } catch (err) {
     rmSync(partial, { force: true })
     if (err instanceof UserError) throw err
+    if (watch.signal?.aborted) throw cancelled('export')
     throw new UserError(`cannot write ${file}: ${(err as Error).message}; choose a writable path`)
   } finally {
     if (!out.closed) closeSync(fd)
@@ -122,11 +169,14 @@ export async function importBundle(
   store: SessionStore,
   file: string,
   limits: BundleLimits = defaultBundleLimits,
+  watch: BundleWatch = {},
 ): Promise<Session> {
   let session: BundleHeader['session'] | null = null
   let writer: SessionWriter | null = null
   const waiting = { rows: 0, bytes: 0 }
   const counts = Object.fromEntries(bundleTableNames.map((t) => [t, 0])) as Record<BundleTable, number>
+  /** Checked together against each other and the session once it is read (see setMuteIntervals). */
+  const intervals: MuteInterval[] = []
   try {
     for await (const item of readBundle(file, limits)) {
       if (item.kind === 'header') {
@@ -137,21 +187,34 @@ export async function importBundle(
         writer = new SessionWriter(store, created.id, null, Infinity)
       } else if (item.kind === 'row') {
         counts[item.table]++
-        waiting.bytes += add(writer!, item)
+        waiting.bytes += add(writer!, item, intervals)
         if (++waiting.rows >= batch.rows || waiting.bytes >= batch.bytes) {
           writer!.flush()
           waiting.rows = waiting.bytes = 0
+          watch.onProgress?.(rowsOf(counts), null)
           await new Promise((resolve) => setImmediate(resolve))
+          if (watch.signal?.aborted) throw cancelled('import')
         }
       } else if (item.counts) checkCounts(item.counts, counts)
     }
     writer!.flush()
+    watch.onProgress?.(rowsOf(counts), rowsOf(counts))
     const { status, statusReason, endedAt } = session!
+    try {
+      store.setMuteIntervals(writer!.sessionId, intervals)
+    } catch (err) {
+      throw new UserError(
+        `the session bundle is damaged: ${errorMessage(err)}; export it again`,
+        'bad_bundle',
+      )
+    }
     store.db
       .prepare(
         `UPDATE sessions SET status = ?, status_reason = ?, ended_at = ?, owner_pid = NULL WHERE id = ?`,
       )
       .run(status === 'running' ? 'interrupted' : status, statusReason, endedAt, writer!.sessionId)
+    // A bundle of a session exported while muted: muted until its end, as a session that ends so is.
+    store.setMuted(writer!.sessionId, false, endedAt ?? Date.now())
     return store.getSession(writer!.sessionId)
   } catch (err) {
     if (writer) store.deleteSession(writer.sessionId)
@@ -159,8 +222,18 @@ export async function importBundle(
   }
 }
 
-/** Buffers one row; returns the bytes of capture data it adds to the batch. */
-function add(writer: SessionWriter, item: Extract<BundleItem, { kind: 'row' }>): number {
+const rowsOf = (counts: Record<BundleTable, number>) => bundleTableNames.reduce((n, t) => n + counts[t], 0)
+
+function cancelled(what: 'export' | 'import'): UserError {
+  return new UserError(`the ${what} was cancelled; start it again`, 'cancelled')
+}
+
+/** Buffers one row (a muted interval in `intervals`); returns the bytes of capture data it adds to the batch. */
+function add(
+  writer: SessionWriter,
+  item: Extract<BundleItem, { kind: 'row' }>,
+  intervals: MuteInterval[],
+): number {
   switch (item.table) {
     case 'telemetry':
       writer.addTelemetry(item.row)
@@ -179,12 +252,21 @@ function add(writer: SessionWriter, item: Extract<BundleItem, { kind: 'row' }>):
     case 'events':
       writer.addEvent(item.row.kind, item.row.detail, item.row.t)
       return 0
+    case 'micAccess':
+      writer.addMicAccess(item.row)
+      return 0
+    case 'muteIntervals':
+      intervals.push(item.row)
+      return 0
   }
 }
 
-function checkCounts(declared: Record<BundleTable, number>, read: Record<BundleTable, number>): void {
+function checkCounts(
+  declared: Partial<Record<BundleTable, number>>,
+  read: Record<BundleTable, number>,
+): void {
   for (const t of bundleTableNames)
-    if (declared[t] !== read[t])
+    if ((declared[t] ?? 0) !== read[t])
       throw new UserError(
         `the session bundle is damaged: it holds ${read[t]} ${t} rows where its end line says ${declared[t]}; export it again`,
         'bad_bundle',

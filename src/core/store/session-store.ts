@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3'
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
-import { join } from 'node:path'
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, rmSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
+import { egressRoot } from '../egress/egress-store'
 import { UserError } from '../errors'
 import { dataDir } from '../paths'
 import { processAlive, processStartTime } from '../process-start'
@@ -8,6 +9,8 @@ import type {
   Capture,
   LevelSecond,
   LevelWindow,
+  MicAccessSecond,
+  MuteInterval,
   Session,
   SessionEvent,
   SessionMetaInput,
@@ -17,6 +20,7 @@ import type {
   TelemetryRecord,
 } from '../../shared/model'
 import { sessionMeta, sessionPatch } from '../../shared/model'
+import { checkMuteIntervals } from './mute-intervals'
 import { migrate } from './migrations'
 
 interface SessionRow {
@@ -168,7 +172,10 @@ export class SessionStore {
     this.db.transaction(() => {
       for (const r of dead)
         if (r.status_reason === IMPORTING) remove.run(r.id)
-        else mark.run('the recording process ended unexpectedly (crash or kill)', r.id)
+        else {
+          mark.run('the recording process ended unexpectedly (crash or kill)', r.id)
+          this.closeMuteAtEnd(r.id)
+        }
     })()
     return dead.map((r) => r.id)
   }
@@ -194,11 +201,14 @@ export class SessionStore {
     endedAt = Date.now(),
   ): Session {
     this.getSession(id)
-    this.db
-      .prepare(
-        `UPDATE sessions SET status = ?, status_reason = ?, ended_at = ?, owner_pid = NULL WHERE id = ?`,
-      )
-      .run(status, reason, endedAt, id)
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `UPDATE sessions SET status = ?, status_reason = ?, ended_at = ?, owner_pid = NULL WHERE id = ?`,
+        )
+        .run(status, reason, endedAt, id)
+      this.closeMuteAtEnd(id)
+    })()
     return this.getSession(id)
   }
 
@@ -273,12 +283,22 @@ export class SessionStore {
   /** Deletes sessions and their rows in one transaction, leaving no trace (see deleteSession). */
   deleteSessions(ids: readonly number[]): number[] {
     const existing = ids.filter((id) => this.findSession(id) !== undefined)
+    const folders = existing.flatMap((id) => this.egressFolders(id))
     const remove = this.db.prepare(`DELETE FROM sessions WHERE id = ?`)
     this.db.transaction(() => {
       for (const id of existing) remove.run(id)
     })()
     this.db.pragma('wal_checkpoint(TRUNCATE)')
+    for (const f of folders) rmSync(f, { recursive: true, force: true })
     return existing
+  }
+
+  /** A session's recorded packets and TLS secrets live in a folder of their own, deleted with it. */
+  private egressFolders(id: number): string[] {
+    const rows = this.db.prepare(`SELECT folder FROM egress WHERE session_id = ?`).all(id) as {
+      folder: string
+    }[]
+    return rows.map((r) => join(egressRoot(dirname(this.path)), basename(r.folder)))
   }
 
   /**
@@ -287,8 +307,7 @@ export class SessionStore {
    */
   deleteSession(id: number): void {
     this.getSession(id)
-    this.db.prepare(`DELETE FROM sessions WHERE id = ?`).run(id)
-    this.db.pragma('wal_checkpoint(TRUNCATE)')
+    this.deleteSessions([id])
   }
 
   appendTelemetry(sessionId: number, records: readonly TelemetryRecord[]): void {
@@ -342,6 +361,17 @@ export class SessionStore {
     })()
   }
 
+  appendMicAccess(sessionId: number, rows: readonly MicAccessSecond[]): void {
+    const stmt = this.db.prepare(
+      `INSERT INTO mic_access (session_id, t, pid, api, reads, frames, bytes, rms_dbfs, peak_dbfs)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    this.db.transaction(() => {
+      for (const r of rows)
+        stmt.run(sessionId, r.t, r.pid, r.api, r.reads, r.frames, r.bytes, r.rmsDbfs, r.peakDbfs)
+    })()
+  }
+
   appendEvents(sessionId: number, events: readonly SessionEvent[]): void {
     const stmt = this.db.prepare(`INSERT INTO events (session_id, t, kind, detail) VALUES (?, ?, ?, ?)`)
     this.db.transaction(() => {
@@ -351,7 +381,7 @@ export class SessionStore {
 
   /** Rows of one session in one of its record tables. */
   count(
-    table: 'telemetry' | 'captures' | 'level_windows' | 'level_seconds' | 'events',
+    table: 'telemetry' | 'captures' | 'level_windows' | 'level_seconds' | 'mic_access' | 'events',
     sessionId: number,
   ): number {
     return (
@@ -413,6 +443,72 @@ export class SessionStore {
     )
     this.secondsCache = { sessionId, rows }
     return rows
+  }
+
+  /** What the app read from the microphone, per second, process and audio API, in time order. */
+  micAccess(sessionId: number): MicAccessSecond[] {
+    return this.db
+      .prepare(
+        `SELECT t, pid, api, reads, frames, bytes, rms_dbfs AS rmsDbfs, peak_dbfs AS peakDbfs
+         FROM mic_access WHERE session_id = ? ORDER BY t, pid, api`,
+      )
+      .all(sessionId) as MicAccessSecond[]
+  }
+
+  /** When the app was muted, in time order; the last one's end is null while it still is. */
+  muteIntervals(sessionId: number): MuteInterval[] {
+    return this.db
+      .prepare(
+        `SELECT start_t AS start, end_t AS end FROM mute_intervals WHERE session_id = ? ORDER BY start_t, id`,
+      )
+      .all(sessionId) as MuteInterval[]
+  }
+
+  /** Adds one interval after checking it against the others and the session's span; returns them all. */
+  addMuteInterval(sessionId: number, interval: MuteInterval): MuteInterval[] {
+    return this.setMuteIntervals(sessionId, [...this.muteIntervals(sessionId), interval])
+  }
+
+  /**
+   * Replaces a session's muted intervals (the review's edit) in one transaction, once they are found in
+   * order, apart and within the session (see checkMuteIntervals); a refused edit changes nothing.
+   */
+  setMuteIntervals(sessionId: number, intervals: readonly MuteInterval[]): MuteInterval[] {
+    const sorted = checkMuteIntervals(this.getSession(sessionId), intervals)
+    const insert = this.db.prepare(`INSERT INTO mute_intervals (session_id, start_t, end_t) VALUES (?, ?, ?)`)
+    this.db.transaction(() => {
+      this.db.prepare(`DELETE FROM mute_intervals WHERE session_id = ?`).run(sessionId)
+      for (const i of sorted) insert.run(sessionId, i.start, i.end)
+    })()
+    return this.muteIntervals(sessionId)
+  }
+
+  /**
+   * The live toggle: muting opens an interval at t (end null), unmuting closes the open one at t. Saying
+   * the state it is already in changes nothing, so two clients pressing Mute at once make one interval.
+   */
+  setMuted(sessionId: number, muted: boolean, t = Date.now()): MuteInterval[] {
+    const all = this.muteIntervals(sessionId)
+    const open = all.length > 0 && all[all.length - 1].end === null
+    if (muted === open) return all
+    // Clocks only move forward here: a toggle never reaches back before the interval it follows.
+    const last = all[all.length - 1]
+    return this.setMuteIntervals(
+      sessionId,
+      muted
+        ? [...all, { start: Math.max(t, last?.end ?? t), end: null }]
+        : [...all.slice(0, -1), { start: last.start, end: Math.max(t, last.start) }],
+    )
+  }
+
+  /** A session that ended while muted was muted until its end. */
+  private closeMuteAtEnd(sessionId: number): void {
+    this.db
+      .prepare(
+        `UPDATE mute_intervals SET end_t = MAX(start_t, (SELECT ended_at FROM sessions WHERE id = ?))
+         WHERE session_id = ? AND end_t IS NULL`,
+      )
+      .run(sessionId, sessionId)
   }
 
   events(sessionId: number): SessionEvent[] {

@@ -1,4 +1,11 @@
-import type { Capture, LevelSecond, LevelWindow, SessionEvent, TelemetryRecord } from '../../shared/model'
+import type {
+  Capture,
+  LevelSecond,
+  LevelWindow,
+  MicAccessSecond,
+  SessionEvent,
+  TelemetryRecord,
+} from '../../shared/model'
 import type { SessionStore } from './session-store'
 
 /**
@@ -11,6 +18,7 @@ export class SessionWriter {
   private captures: Capture[] = []
   private windows: LevelWindow[] = []
   private seconds: LevelSecond[] = []
+  private micAccess: MicAccessSecond[] = []
   private events: SessionEvent[] = []
   private timer: NodeJS.Timeout | undefined
   private pending = 0
@@ -38,6 +46,10 @@ export class SessionWriter {
     this.seconds.push(s)
     this.bump()
   }
+  addMicAccess(row: MicAccessSecond): void {
+    this.micAccess.push(row)
+    this.bump()
+  }
   addEvent(kind: SessionEvent['kind'], detail: unknown = null, t = Date.now()): void {
     this.events.push({ t, kind, detail })
     this.bump()
@@ -48,17 +60,19 @@ export class SessionWriter {
     if (this.timer) clearTimeout(this.timer)
     this.timer = undefined
     if (this.pending === 0) return
-    const [telemetry, captures, windows, seconds, events] = [
+    const [telemetry, captures, windows, seconds, micAccess, events] = [
       this.telemetry,
       this.captures,
       this.windows,
       this.seconds,
+      this.micAccess,
       this.events,
     ]
     this.telemetry = []
     this.captures = []
     this.windows = []
     this.seconds = []
+    this.micAccess = []
     this.events = []
     this.pending = 0
     this.store.db.transaction(() => {
@@ -66,6 +80,7 @@ export class SessionWriter {
       this.store.appendCaptures(this.sessionId, captures)
       this.store.appendLevelWindows(this.sessionId, windows)
       this.store.appendLevelSeconds(this.sessionId, seconds)
+      this.store.appendMicAccess(this.sessionId, micAccess)
       this.store.appendEvents(this.sessionId, events)
     })()
   }

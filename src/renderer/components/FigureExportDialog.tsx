@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState } from 'react'
 import type { AlignOptions } from '../../shared/contract/analysis'
 import type { CompareSelection, GroupField } from '../../shared/contract/compare'
-import type { FigureKind, FigureOptions } from '../../shared/contract/figures'
+import { classifierSet, SET_TITLES, type ClassifierSet } from '../../shared/contract/classify'
+import type { FigureKind, FigureOptions, ModelFigureOptions } from '../../shared/contract/figures'
 import { LEVEL_MEASURES, MEASURES, type LevelMeasure } from '../../shared/measures'
 import { api } from '../api'
 import { base64ToBytes, downloadBytes } from '../download'
@@ -11,9 +12,14 @@ const kindNames: Record<FigureKind, string> = {
   scatter: 'Scatter: each gain against the level',
   timeseries: 'Time series: gains and level over time',
   grouped: 'Grouped by condition',
+  confusion: 'Confusion matrices, one per set',
+  curves: 'Training curves: loss and validation accuracy per epoch',
 }
 
-type Errors = Partial<Record<'width' | 'height' | 'dpi' | 'export', string>>
+type Errors = Partial<Record<'width' | 'height' | 'dpi' | 'sets' | 'export', string>>
+
+/** What a figure draws: sessions (with how they are aligned and grouped), or a saved classifier model. */
+type Source = { select: CompareSelection; align?: AlignOptions; groupBy?: GroupField[] } | { model: string }
 
 /** A size or resolution as typed: empty takes the default; otherwise a number in range, or the problem. */
 function numberField(
@@ -31,18 +37,14 @@ function numberField(
 }
 
 /**
- * Exports a publication figure of sessions: its kind, the measure the gains are drawn against, the file
- * format, size in millimetres and PNG resolution, and a title; the CSV of the plotted data comes with it.
+ * Exports a publication figure of sessions (its kind and the measure the gains are drawn against) or of a
+ * classifier model (confusion matrices of the chosen sets, or training curves): the file format, size in
+ * millimetres and PNG resolution, and a title; the CSV of the plotted data comes with it.
  */
-export function FigureExportDialog(props: {
-  select: CompareSelection
-  kinds: FigureKind[]
-  align?: AlignOptions
-  groupBy?: GroupField[]
-  onClose: () => void
-}) {
-  const { select, kinds, align, groupBy, onClose } = props
+export function FigureExportDialog(props: Source & { kinds: FigureKind[]; onClose: () => void }) {
+  const { kinds, onClose } = props
   const [kind, setKind] = useState<FigureKind>(kinds[0])
+  const [sets, setSets] = useState<ClassifierSet[]>([...classifierSet.options])
   const [level, setLevel] = useState<LevelMeasure>('laeq')
   const [layout, setLayout] = useState<'panels' | 'overlay'>('panels')
   const [format, setFormat] = useState<'svg' | 'pdf' | 'png'>('pdf')
@@ -74,20 +76,27 @@ export function FigureExportDialog(props: {
       'height',
     )
     const dots = numberField(dpi, 50, 1200, 'Enter a resolution from 50 to 1200 dpi.', errs, 'dpi')
+    if (kind === 'confusion' && sets.length === 0) errs.sets = 'Choose at least one set to draw.'
     setErrors(errs)
     if (Object.keys(errs).length > 0) return
-    const options: FigureOptions = {
-      kind,
-      select,
-      level,
-      layout,
-      align,
-      ...(groupBy ? { groupBy } : {}),
+    const layoutOptions = {
       ...(title.trim() ? { title: title.trim() } : {}),
       ...(widthMm !== undefined ? { widthMm } : {}),
       ...(heightMm !== undefined ? { heightMm } : {}),
       ...(dots !== undefined ? { dpi: Math.round(dots) } : {}),
     }
+    const options: FigureOptions | ModelFigureOptions =
+      'model' in props
+        ? { kind: kind as ModelFigureOptions['kind'], model: props.model, sets, ...layoutOptions }
+        : {
+            kind: kind as FigureOptions['kind'],
+            select: props.select,
+            level,
+            layout,
+            align: props.align,
+            ...(props.groupBy ? { groupBy: props.groupBy } : {}),
+            ...layoutOptions,
+          }
     setBusy(true)
     try {
       const { figure, csv } = await api.exportFigure({ ...options, format })
@@ -129,16 +138,38 @@ export function FigureExportDialog(props: {
             ))}
           </select>
         </label>
-        <label>
-          Gains against
-          <select value={level} onChange={(e) => setLevel(e.target.value as LevelMeasure)}>
-            {LEVEL_MEASURES.map((m) => (
-              <option key={m} value={m} title={MEASURES[m].description}>
-                {MEASURES[m].name('A')} ({MEASURES[m].method === 'iec' ? 'IEC 61672' : 'paper'})
-              </option>
+        {!('model' in props) && (
+          <label>
+            Gains against
+            <select value={level} onChange={(e) => setLevel(e.target.value as LevelMeasure)}>
+              {LEVEL_MEASURES.map((m) => (
+                <option key={m} value={m} title={MEASURES[m].description}>
+                  {MEASURES[m].name('A')} ({MEASURES[m].method === 'iec' ? 'IEC 61672' : 'paper'})
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        {kind === 'confusion' && (
+          <fieldset className="row">
+            <legend>Sets, one panel each</legend>
+            {classifierSet.options.map((set) => (
+              <label key={set} className="inline">
+                <input
+                  type="checkbox"
+                  checked={sets.includes(set)}
+                  onChange={() =>
+                    setSets(
+                      classifierSet.options.filter((s) => (s === set ? !sets.includes(s) : sets.includes(s))),
+                    )
+                  }
+                />{' '}
+                {SET_TITLES[set]}
+              </label>
             ))}
-          </select>
-        </label>
+            <FieldError id="figure-sets-error" error={errors.sets} />
+          </fieldset>
+        )}
         {kind === 'grouped' && (
           <label>
             Layout
@@ -189,7 +220,7 @@ export function FigureExportDialog(props: {
           </label>
         )}
         <label className="wide">
-          Title (empty: the session’s or plan’s name)
+          Title (empty: {'model' in props ? 'the model’s settings' : 'the session’s or plan’s name'})
           <input value={title} onChange={(e) => setTitle(e.target.value)} />
         </label>
         <FieldError id="figure-export-error" error={errors.export} />
@@ -204,5 +235,18 @@ export function FigureExportDialog(props: {
         </div>
       </form>
     </div>
+  )
+}
+
+/** "Publication figure…": a button that opens the export dialog for the figures of `source`. */
+export function FigureExportButton(props: Source & { kinds: FigureKind[] }) {
+  const [open, setOpen] = useState(false)
+  return (
+    <>
+      <button type="button" onClick={() => setOpen(true)}>
+        Publication figure…
+      </button>
+      {open && <FigureExportDialog {...props} onClose={() => setOpen(false)} />}
+    </>
   )
 }

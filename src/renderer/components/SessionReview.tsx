@@ -1,13 +1,17 @@
 import { useEffect, useState } from 'react'
 import type { AlignOptions, AnalysisResult } from '../../shared/contract/analysis'
-import type { LevelSecond, TelemetryRecord } from '../../shared/model'
+import type { LevelSecond, Session, TelemetryRecord } from '../../shared/model'
 import { api } from '../api'
+import { useRequest } from '../useRequest'
 import { base64ToBytes, downloadBytes } from '../download'
 import { ALIGN_METHOD_NAMES } from '../../shared/measures'
 import { CalibrationControl } from './CalibrationControl'
 import { CorrelationScatter } from './charts/CorrelationScatter'
-import { FigureExportDialog } from './FigureExportDialog'
+import { FigureExportButton } from './FigureExportDialog'
+import { timeSpan } from './charts/format'
 import { GainLevelTimeline } from './charts/GainLevelTimeline'
+import { MicAccessLane } from './charts/MicAccessLane'
+import { MicAccessReview, MutedList } from './MicAccessReview'
 import { StatsTable } from './StatsTable'
 import { ErrorState } from './Status'
 
@@ -18,6 +22,10 @@ interface Props {
   compact?: boolean
   /** The session's records when the caller has them already (the Sessions page), saving a second fetch. */
   telemetry?: TelemetryRecord[]
+  /** Bumped by the live view when mic-access seconds arrive or the app is muted or unmuted. */
+  micRevision?: number
+  /** The session, when its muted intervals may be edited here (review, not the live view). */
+  session?: Pick<Session, 'startedAt' | 'endedAt' | 'status'>
 }
 
 interface Data {
@@ -34,14 +42,29 @@ const plotWidth = 1200
 const interactivePairs = 400
 
 /** The gain-vs-level views of one session, live or in review: timeline, scatter, statistics, export. */
-export function SessionReview({ sessionId, revision = 0, compact = false, telemetry }: Props) {
+export function SessionReview({
+  sessionId,
+  revision = 0,
+  compact = false,
+  telemetry,
+  micRevision = 0,
+  session,
+}: Props) {
   const [align, setAlign] = useState<AlignOptions>({ method: 'aligned', offsetS: 0, lagS: 0, bestLag: false })
   const [data, setData] = useState<Data | null>(null)
   const [error, setError] = useState<string | null>(null)
   /** Bumped when the session's calibration changes, which changes every level of the analysis. */
   const [calibrated, setCalibrated] = useState(0)
-  const [figure, setFigure] = useState(false)
+  /** The time span the timeline (and the lane under it) is zoomed to; null: the whole session. */
+  const [zoom, setZoom] = useState<[number, number] | null>(null)
+  useEffect(() => setZoom(null), [sessionId])
   const alignKey = JSON.stringify(align)
+  // Fetched apart from the plots: the lane moves every second, the telemetry once an interval.
+  const [micLoaded, reloadMic] = useRequest(
+    () => api.micReview({ id: sessionId, width: plotWidth }),
+    [sessionId, revision, micRevision],
+  )
+  const mic = micLoaded.state === 'ready' && micLoaded.data.sessionId === sessionId ? micLoaded.data : null
 
   useEffect(() => {
     let live = true
@@ -90,6 +113,16 @@ export function SessionReview({ sessionId, revision = 0, compact = false, teleme
 
   if (error) return <ErrorState error={error} />
   if (!data) return <p className="state">Loading plots…</p>
+  const intervals = mic?.intervals ?? []
+  // One time axis for the gains, the played level and the lane below them.
+  const domain = timeSpan(
+    data.telemetry.map((r) => r.t),
+    data.levels.map((l) => l.t),
+    (mic?.lane ?? []).flatMap((s) =>
+      [s.reads[0]?.t, s.reads[s.reads.length - 1]?.t].filter((t) => t !== undefined),
+    ),
+    intervals.flatMap((i) => (i.end === null ? [i.start] : [i.start, i.end])),
+  )
   return (
     <div className="review">
       <GainLevelTimeline
@@ -97,7 +130,25 @@ export function SessionReview({ sessionId, revision = 0, compact = false, teleme
         levels={data.levels}
         height={compact ? 220 : 300}
         calibrationDb={data.analysis?.calibrationDb ?? null}
+        domain={zoom ?? domain}
+        muted={intervals}
+        onZoom={setZoom}
+        zoomed={zoom !== null}
       />
+      {mic && domain && mic.total > 0 && (
+        <MicAccessLane
+          lane={mic.lane}
+          intervals={intervals}
+          domain={zoom ?? domain}
+          height={compact ? 160 : 200}
+        />
+      )}
+      <MutedList intervals={intervals} />
+      {micLoaded.state === 'error' && (
+        <p className="field-error" role="alert">
+          Mic-access lane: {micLoaded.error}
+        </p>
+      )}
       <AlignmentControls align={align} onChange={setAlign} analysis={data.analysis} />
       {data.analysis && (
         <CalibrationControl
@@ -132,23 +183,20 @@ export function SessionReview({ sessionId, revision = 0, compact = false, teleme
             <button type="button" onClick={() => void exportAs('csv')}>
               CSV of aligned windows
             </button>
-            <button type="button" onClick={() => setFigure(true)}>
-              Publication figure…
-            </button>
-          </div>
-          {figure && (
-            <FigureExportDialog
+            <FigureExportButton
               select={{ sessionIds: [sessionId] }}
               kinds={['scatter', 'timeseries']}
               align={align}
-              onClose={() => setFigure(false)}
             />
-          )}
+          </div>
         </>
       ) : (
         <p className="muted" role="status">
           {data.analysisError ?? 'No telemetry interval overlaps the played audio yet.'}
         </p>
+      )}
+      {mic && (mic.total > 0 || mic.intervals.length > 0 || session) && (
+        <MicAccessReview sessionId={sessionId} review={mic} session={session} onSaved={reloadMic} />
       )}
     </div>
   )

@@ -1,4 +1,4 @@
-import { useCallback, useState } from 'react'
+import { useCallback, useEffect, useRef, useState } from 'react'
 import { WINDOW_SIZES } from '../../shared/contract/classify'
 import { api } from '../api'
 import { DatasetSummary } from '../components/classify/DatasetSummary'
@@ -10,15 +10,54 @@ import { TrainingCurves } from '../components/classify/TrainingCurves'
 import { TrainPanel } from '../components/classify/TrainPanel'
 import { WindowComparison } from '../components/classify/WindowComparison'
 import { ConfirmDialog } from '../components/ConfirmDialog'
+import { FieldError, invalidProps } from '../components/FieldError'
+import { FigureExportButton } from '../components/FigureExportDialog'
 import { Empty, ErrorState, Loading } from '../components/Status'
 import { useRequest } from '../useRequest'
+
+/**
+ * The data folder as typed, remembered in the settings (so it is there after a restart, in the app and in
+ * web mode alike); null until the settings are read. Saved a moment after the typing stops.
+ */
+function useRememberedDataFolder(): [{ value: string | null; error: string | null }, (v: string) => void] {
+  const [value, setValue] = useState<string | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  const saved = useRef<string | null>(null)
+  useEffect(() => {
+    api.getSettings({}).then(
+      (s) => {
+        saved.current = s.classifierData ?? ''
+        setValue((v) => v ?? saved.current)
+      },
+      (err: Error) => {
+        setValue((v) => v ?? '')
+        setError(`The last data folder could not be read: ${err.message}`)
+      },
+    )
+  }, [])
+  useEffect(() => {
+    if (value === null || value === saved.current) return
+    const timer = setTimeout(() => {
+      api.updateSettings({ classifierData: value }).then(
+        () => {
+          saved.current = value
+          setError(null)
+        },
+        (err: Error) => setError(`The data folder could not be remembered: ${err.message}`),
+      )
+    }, 400)
+    return () => clearTimeout(timer)
+  }, [value])
+  return [{ value, error }, setValue]
+}
 
 /**
  * The background-activity classifier of the paper's Sec. 5.3: the authors' Webex gains, training their CNN,
  * its results beside theirs, and live inference on a session's latest minutes.
  */
 export function ClassifierPage() {
-  const [data, setData] = useState('')
+  const [data, setData] = useRememberedDataFolder()
+  // One window for the dataset table and the training: they follow each other.
   const [window, setWindow] = useState(7)
   const [selected, setSelected] = useState<string | null>(null)
   const [models, reloadModels] = useRequest(() => api.classifyListModels({}), [])
@@ -61,12 +100,15 @@ export function ClassifierPage() {
         <h2 id="dataset-title">Dataset</h2>
         <div className="row">
           <label className="wide">
-            Data folder (the authors' seven files; empty = paper-gains/ in the data directory)
+            Data folder (the authors' seven files; empty = the fetched reference data, mutescope data fetch)
             <input
-              value={data}
+              value={data.value ?? ''}
+              disabled={data.value === null}
               onChange={(e) => setData(e.target.value.trim())}
               placeholder="paper-gains folder"
+              {...invalidProps('data-folder-error', data.error)}
             />
+            <FieldError id="data-folder-error" error={data.error} />
           </label>
           <label>
             Window
@@ -77,12 +119,12 @@ export function ClassifierPage() {
             </select>
           </label>
         </div>
-        <DatasetSummary data={data} window={window} />
+        {data.value !== null && <DatasetSummary data={data.value} window={window} />}
       </section>
 
       <section className="card" aria-labelledby="train-title">
         <h2 id="train-title">Training</h2>
-        <TrainPanel data={data} onTrained={onTrained} />
+        <TrainPanel data={data.value ?? ''} window={window} onWindow={setWindow} onTrained={onTrained} />
       </section>
 
       <section className="card" aria-labelledby="models-title">
@@ -110,6 +152,9 @@ export function ClassifierPage() {
           <h2 id="results-title">Results of {detail.data.id}</h2>
           <ResultsTable model={detail.data} />
           <TrainingCurves points={detail.data.history} bestEpoch={detail.data.bestEpoch} />
+          <div className="row">
+            <FigureExportButton model={detail.data.id} kinds={['confusion', 'curves']} />
+          </div>
         </section>
       )}
       {detail.state === 'error' && <ErrorState error={detail.error} />}

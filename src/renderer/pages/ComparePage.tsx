@@ -1,10 +1,17 @@
 import { useState } from 'react'
 import type { CompareResult, GroupField } from '../../shared/contract/compare'
-import { LEVEL_MEASURES, MEASURE_FAMILIES, MEASURES, type LevelMeasure } from '../../shared/measures'
+import { alignMethod, type AlignMethod } from '../../shared/contract/analysis'
+import {
+  ALIGN_METHOD_NAMES,
+  LEVEL_MEASURES,
+  MEASURE_FAMILIES,
+  MEASURES,
+  type LevelMeasure,
+} from '../../shared/measures'
 import { api } from '../api'
 import { db } from '../components/charts/format'
 import { groupColors, GroupScatter, keyText } from '../components/charts/GroupScatter'
-import { FigureExportDialog } from '../components/FigureExportDialog'
+import { FigureExportButton } from '../components/FigureExportDialog'
 import { Empty, ErrorState, Loading } from '../components/Status'
 import { useNav } from '../nav'
 import { useRequest } from '../useRequest'
@@ -20,6 +27,8 @@ const fields: [GroupField, string][] = [
   ['os', 'OS'],
 ]
 const gains = ['min', 'mean', 'max'] as const
+
+const capitalised = (s: string) => s[0].toUpperCase() + s.slice(1)
 
 function pText(v: number | null | undefined): string {
   if (v === null || v === undefined) return '–'
@@ -37,7 +46,7 @@ export function ComparePage() {
   const [search, setSearch] = useState('')
   const [groupBy, setGroupBy] = useState<GroupField[]>(['micMode'])
   const [level, setLevel] = useState<LevelMeasure>('laeq')
-  const [figure, setFigure] = useState(false)
+  const [method, setMethod] = useState<AlignMethod>('aligned')
   const [gain, setGain] = useState<(typeof gains)[number]>('mean')
   const [plans] = useRequest(() => api.listPlans({}), [])
   const select =
@@ -45,9 +54,9 @@ export function ComparePage() {
   const [result, reload] = useRequest(
     () =>
       select && groupBy.length > 0
-        ? api.compareSessions({ select, groupBy, level })
+        ? api.compareSessions({ select, groupBy, level, align: { method } })
         : Promise.resolve(null as CompareResult | null),
-    [select, groupBy, level],
+    [select, groupBy, level, method],
   )
 
   function toggle(f: GroupField) {
@@ -122,6 +131,16 @@ export function ComparePage() {
           </select>
         </label>
         <label>
+          Windows
+          <select value={method} onChange={(e) => setMethod(e.target.value as AlignMethod)}>
+            {alignMethod.options.map((m) => (
+              <option key={m} value={m}>
+                {capitalised(ALIGN_METHOD_NAMES[m])}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
           Gain on the plot
           <select value={gain} onChange={(e) => setGain(e.target.value as (typeof gains)[number])}>
             {gains.map((g) => (
@@ -147,20 +166,17 @@ export function ComparePage() {
       {result.state === 'ready' && result.data && (
         <>
           <CompareView result={result.data} gain={gain} onOpen={(id) => go('sessions', id)} />
-          <div className="row">
-            <button type="button" onClick={() => setFigure(true)}>
-              Publication figure…
-            </button>
-          </div>
+          {select && (
+            <div className="row">
+              <FigureExportButton
+                select={select}
+                kinds={['grouped', 'scatter', 'timeseries']}
+                groupBy={groupBy}
+                align={{ method }}
+              />
+            </div>
+          )}
         </>
-      )}
-      {figure && select && (
-        <FigureExportDialog
-          select={select}
-          kinds={['grouped', 'scatter', 'timeseries']}
-          groupBy={groupBy}
-          onClose={() => setFigure(false)}
-        />
       )}
     </section>
   )

@@ -91,21 +91,54 @@ function Outcome({
   )
 }
 
+/** Keys typed into these are text, not shortcuts. */
+function typing(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null
+  return !!el && (['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName) || el.isContentEditable)
+}
+
 function LiveRun({ state, onError }: { state: ExperimentState; onError: (e: string) => void }) {
-  const { revision, log, captureRate } = useExperiment()
+  const { revision, micRevision, log, captureRate } = useExperiment()
   const p = state.progress
   const call = (fn: () => Promise<unknown>) => fn().catch((err: Error) => onError(err.message))
+  const canMute = state.sessionId !== null && (state.phase === 'running' || state.phase === 'starting')
+  const muted = state.muted
+  // M mutes and unmutes, as in the conferencing apps, wherever the focus is but in a text field.
+  useEffect(() => {
+    if (!canMute) return
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key.toLowerCase() !== 'm' || e.ctrlKey || e.metaKey || e.altKey || e.repeat || typing(e.target))
+        return
+      e.preventDefault()
+      api.muteExperiment({ muted: !muted }).catch((err: Error) => onError(err.message))
+    }
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [canMute, muted, onError])
   return (
     <>
       <div className="card">
         <div className="row">
-          <span className={`badge ${state.phase === 'running' ? 'running' : ''}`}>{state.phase}</span>
+          <span className={`badge ${state.phase === 'running' && !p?.paused ? 'running' : ''}`}>
+            {state.phase === 'running' && p?.paused ? 'paused' : state.phase}
+          </span>
           <strong>Session {state.sessionId}</strong>
           <span className="muted">
             target pid {state.targetPid ?? '…'} · {state.hooks.length} hooks · {state.captures} captures (
             {captureRate.toFixed(1)}/s) · {state.telemetry} telemetry records · {state.windows} level windows
           </span>
           <span style={{ flex: 1 }} />
+          <button
+            type="button"
+            className={state.muted ? 'muted-on' : undefined}
+            aria-pressed={state.muted}
+            aria-keyshortcuts="M"
+            title={`${state.muted ? 'Unmute: the app hears again' : 'Mute: mark the app as muted from now'} (M)`}
+            disabled={!canMute}
+            onClick={() => call(() => api.muteExperiment({ muted: !muted }))}
+          >
+            {state.muted ? 'Unmute' : 'Mute'}
+          </button>
           <button
             type="button"
             disabled={state.phase !== 'running'}
@@ -124,8 +157,9 @@ function LiveRun({ state, onError }: { state: ExperimentState; onError: (e: stri
         </div>
         {p && (
           <label>
-            Playing {p.episode.split(/[\\/]/).pop()} ({p.index + 1}/{state.plan?.episodes.length ?? 1}):{' '}
-            {p.positionS.toFixed(0)} s{p.durationS ? ` of ${p.durationS.toFixed(0)} s` : ''}
+            {p.paused ? 'Paused at' : 'Playing'} {p.episode.split(/[\\/]/).pop()} ({p.index + 1}/
+            {state.plan?.episodes.length ?? 1}): {p.positionS.toFixed(0)} s
+            {p.durationS ? ` of ${p.durationS.toFixed(0)} s` : ''}
             <progress
               aria-label="Playback progress"
               value={p.positionS}
@@ -175,7 +209,9 @@ function LiveRun({ state, onError }: { state: ExperimentState; onError: (e: stri
         )}
         {state.lastError && <ErrorState error={state.lastError} />}
       </div>
-      {state.sessionId !== null && <SessionReview sessionId={state.sessionId} revision={revision} />}
+      {state.sessionId !== null && (
+        <SessionReview sessionId={state.sessionId} revision={revision} micRevision={micRevision} />
+      )}
       <div className="panels">
         {state.sessionId !== null && <CaptureInspector sessionId={state.sessionId} revision={revision} />}
         <div className="card">

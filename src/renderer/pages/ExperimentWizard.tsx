@@ -51,6 +51,9 @@ export function ExperimentWizard({ onStart }: { onStart: (plan: ExperimentPlanIn
   const [outputDevice, setOutputDevice] = useDraft('outputDevice', '')
   const [loop, setLoop] = useDraft('loop', false)
   const [egress, setEgress] = useDraft('egress', false)
+  // On by default: whether the muted app reads the microphone is the first thing to know about it.
+  const [micAccess, setMicAccess] = useDraft('micAccess', true)
+  const [muted, setMuted] = useDraft('muted', false)
   const [duration, setDuration] = useDraft('duration', '')
   const [interval, setIntervalS] = useDraft('interval', '')
   const [distance, setDistance] = useDraft('distance', '')
@@ -127,6 +130,8 @@ export function ExperimentWizard({ onStart }: { onStart: (plan: ExperimentPlanIn
       outputDevice: outputDevice.trim() || null,
       loop,
       egress: egress && !useReference,
+      micAccess,
+      muted,
       durationS,
       intervalS,
       meta: { ...meta, notes, distanceCm, calibrationDb: calibrationDb.value },
@@ -182,6 +187,14 @@ export function ExperimentWizard({ onStart }: { onStart: (plan: ExperimentPlanIn
       />
       <label className="inline">
         <input type="checkbox" checked={loop} onChange={(e) => setLoop(e.target.checked)} /> Loop the playlist
+      </label>
+      <label className="inline">
+        <input type="checkbox" checked={micAccess} onChange={(e) => setMicAccess(e.target.checked)} /> Record
+        the mic-access lane: what the app reads from the microphone
+      </label>
+      <label className="inline" title="Or mark muted intervals live with Mute (M), or later in the review">
+        <input type="checkbox" checked={muted} onChange={(e) => setMuted(e.target.checked)} /> The app is
+        muted for the whole run
       </label>
       {!useReference && (
         <label className="inline">

@@ -99,14 +99,15 @@ function Overview({ detail }: { detail: Detail }) {
       </dl>
       <MetaEditor key={s.id} session={s} />
       <EgressPanel sessionId={s.id} />
-      <Review id={s.id} hasCaptures={detail.captureCount > 0} telemetry={detail.telemetry} />
+      <Review session={s} hasCaptures={detail.captureCount > 0} telemetry={detail.telemetry} />
     </>
   )
 }
 
 /** The session's plots, optionally beside another session's for comparison. */
-function Review(props: { id: number; hasCaptures: boolean; telemetry: TelemetryRecord[] }) {
-  const { id, hasCaptures, telemetry } = props
+function Review(props: { session: Session; hasCaptures: boolean; telemetry: TelemetryRecord[] }) {
+  const { session, hasCaptures, telemetry } = props
+  const id = session.id
   const [other, setOther] = useState<number | null>(null)
   // Listed only when the user goes to compare, so that opening a session costs one query less.
   const [wantList, setWantList] = useState(false)
@@ -139,7 +140,7 @@ function Review(props: { id: number; hasCaptures: boolean; telemetry: TelemetryR
         </label>
       </div>
       {other === null ? (
-        <SessionReview sessionId={id} telemetry={telemetry} />
+        <SessionReview sessionId={id} telemetry={telemetry} session={session} />
       ) : (
         <div className="compare">
           <div>

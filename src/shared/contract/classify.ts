@@ -36,6 +36,19 @@ export const PAPER_RESULTS = [
 ] as const
 
 export const setName = z.enum(['dev', 'eval1', 'eval2'])
+/** The sets a trained model is measured on: its validation share of development, and the evaluation sets. */
+export const classifierSet = z.enum(['validation', 'eval1', 'eval2'])
+export type ClassifierSet = z.infer<typeof classifierSet>
+
+export const SET_TITLES = {
+  dev: 'Development (new videos, 10/25/50 cm)',
+  validation: 'Validation',
+  eval1: 'Evaluation 1 (other videos, 10/25/50 cm)',
+  eval2: 'Evaluation 2 (100 cm)',
+} as const
+
+/** CLASS_NAMES short enough for table headers and matrix axes. */
+export const SHORT_LABELS = ['music', 'cook/eat', 'talking', 'dog', 'keyboard', 'cleaning'] as const
 export const splitKind = z.enum(['random', 'leakfree'])
 
 export const classMetrics = z.object({
@@ -123,7 +136,7 @@ export const summaryRow = z.object({
 })
 
 const dataSource = z.object({
-  /** Folder holding the authors' seven files; defaults to paper-gains/ in the data directory. */
+  /** Folder holding the authors' seven files; defaults to paper-gains/ of the reference data (`mutescope data fetch`). */
   data: z.string().max(4096).optional(),
   /** Labelled sessions of the store to add to one set. */
   sessions: z.array(z.number().int().positive()).max(1000).default([]),

@@ -1,5 +1,13 @@
 import { z } from 'zod'
-import { captureLine, levelSecond, levelWindow, sessionPatch, sessionStatus, telemetryRecord } from '../model'
+import {
+  captureLine,
+  levelSecond,
+  levelWindow,
+  micAccessSecond,
+  sessionPatch,
+  sessionStatus,
+  telemetryRecord,
+} from '../model'
 import { fridaHost } from './capture'
 import { request } from './define'
 
@@ -46,6 +54,10 @@ export const experimentPlan = z
     meta: sessionPatch.omit({ episodes: true, profile: true, intervalS: true }).default({}),
     /** The reference app's options, when the target is refvca. */
     refvca: refvcaOptions.optional(),
+    /** Also record the mic-access lane: what the app reads from the microphone, per second, process and API. */
+    micAccess: z.boolean().optional(),
+    /** The app is muted for the whole run: one muted interval from the session's start to its end. */
+    muted: z.boolean().optional(),
   })
   .strict()
 export type ExperimentPlan = z.infer<typeof experimentPlan>
@@ -76,6 +88,8 @@ export const experimentState = z.object({
   captureBytes: z.number().int(),
   telemetry: z.number().int(),
   windows: z.number().int(),
+  /** Whether the app is muted now (a muted interval of the session is open). */
+  muted: z.boolean(),
   progress: z
     .object({
       episode: z.string(),
@@ -99,6 +113,13 @@ export const experimentEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('telemetry'), sessionId: z.number().int(), record: telemetryRecord }),
   z.object({ type: z.literal('window'), sessionId: z.number().int(), window: levelWindow }),
   z.object({ type: z.literal('second'), sessionId: z.number().int(), second: levelSecond }),
+  /** Seconds of the mic-access lane as they are recorded, with whether the app was muted then. */
+  z.object({
+    type: z.literal('micAccess'),
+    sessionId: z.number().int(),
+    seconds: z.array(micAccessSecond).max(1000),
+    muted: z.boolean(),
+  }),
   z.object({
     type: z.literal('log'),
     sessionId: z.number().int().nullable(),
@@ -130,7 +151,16 @@ export const experimentRequests = {
     z.object({ paused: z.boolean() }).strict(),
     experimentState,
   ),
-  demoPlan: request('The demo experiment: refvca, the shipped episode, 5 s intervals', empty, experimentPlan),
+  muteExperiment: request(
+    'Mutes or unmutes the app under test now: opens or closes a muted interval of the running session',
+    z.object({ muted: z.boolean() }).strict(),
+    experimentState,
+  ),
+  demoPlan: request(
+    'The demo experiment: refvca, the shipped episode, 5 s intervals, the mic-access lane',
+    empty,
+    experimentPlan,
+  ),
   listCaptures: request(
     'Raw captures of a session for the inspector, newest last',
     z

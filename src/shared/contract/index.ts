@@ -4,11 +4,14 @@ import { audioRequests } from './audio'
 import { captureRequests } from './capture'
 import { classifyEvents, classifyRequests } from './classify'
 import type { RequestDef } from './define'
+import { devicesRequests } from './devices'
 import { egressRequests } from './egress'
 import { episodesRequests } from './episodes'
 import { figureRequests } from './figures'
 import { compareRequests } from './compare'
 import { experimentEvents, experimentRequests } from './experiment'
+import { jobsEvents } from './jobs'
+import { micReviewRequests } from './mic-review'
 import { plansEvents, plansRequests } from './plans'
 import { sessionsEvents, sessionsRequests } from './sessions'
 import { settingsRequests } from './settings'
@@ -33,6 +36,8 @@ export const requests = {
   ...figureRequests,
   ...settingsRequests,
   ...episodesRequests,
+  ...devicesRequests,
+  ...micReviewRequests,
 } satisfies Record<string, RequestDef>
 
 /** Every event stream the UI can subscribe to. */
@@ -41,6 +46,7 @@ export const events = {
   ...experimentEvents,
   ...plansEvents,
   ...classifyEvents,
+  ...jobsEvents,
 } satisfies Record<string, z.ZodType>
 
 export type Requests = typeof requests

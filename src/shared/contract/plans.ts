@@ -28,6 +28,8 @@ export const planCondition = z
     meta: conditionMeta.default({}),
     /** The reference app's options for this condition (target refvca only). */
     refvca: refvcaOptions.optional(),
+    /** The app is muted throughout this condition's runs (muted against unmuted is a condition of its own). */
+    muted: z.boolean().optional(),
     /** Shown before the condition's runs, which wait until the researcher continues (e.g. "switch to music mode"). */
     instruction: z.string().trim().min(1).max(2000).optional(),
   })
@@ -40,6 +42,7 @@ export function conditionLabel(c: PlanCondition, index: number): string {
     .filter(([k, v]) => k !== 'name' && k !== 'notes' && v !== null && v !== '')
     .map(([k, v]) => `${k} ${String(v)}`)
   if (c.refvca) parts.push(`refvca ${c.refvca.mode}`)
+  if (c.muted !== undefined) parts.push(c.muted ? 'muted' : 'unmuted')
   return parts.join(', ') || `condition ${index + 1}`
 }
 
@@ -62,6 +65,8 @@ export const planSpec = z
     host: fridaHost,
     /** A playback device by name; absent: MuteScope's virtual microphone. */
     outputDevice: z.string().min(1).max(512).optional(),
+    /** Record the mic-access lane (what the app read from the microphone) in every run. */
+    micAccess: z.boolean().optional(),
   })
   .strict()
   .refine((p) => p.conditions.length * p.episodes.length * p.repeats <= maxPlanRuns, {

@@ -8,9 +8,12 @@ import {
   XAxis,
   YAxis,
 } from 'recharts'
-import type { LevelSecond, TelemetryRecord } from '../../../shared/model'
+import type { LevelSecond, MuteInterval, TelemetryRecord } from '../../../shared/model'
 import { measureUnit } from '../../../shared/measures'
+import { DragZoom, ResetZoom } from './DragZoom'
 import { clock, gainColors, levelColor, timeTicks } from './format'
+import { mutedAreas } from './MutedAreas'
+import { timelineReadout } from './TimelineReadout'
 
 interface Props {
   telemetry: TelemetryRecord[]
@@ -19,6 +22,14 @@ interface Props {
   height?: number
   /** The session's calibration offset, added to the levels; null: they stay dB re full scale. */
   calibrationDb?: number | null
+  /** The time axis, when charts stacked below must line up with this one; default: the data's span. */
+  domain?: [number, number] | null
+  /** Shaded as the spans in which the app was muted. */
+  muted?: readonly MuteInterval[]
+  /** Called with the time span dragged across, or null to zoom out; without it the chart does not zoom. */
+  onZoom?: (span: [number, number] | null) => void
+  /** The domain is a zoom: offer to undo it. */
+  zoomed?: boolean
 }
 
 function gain(r: TelemetryRecord, key: string): number | null {
@@ -32,6 +43,10 @@ export function GainLevelTimeline({
   levels: measured,
   height = 300,
   calibrationDb = null,
+  domain = null,
+  muted = [],
+  onZoom,
+  zoomed = false,
 }: Props) {
   const levels =
     calibrationDb === null
@@ -46,9 +61,10 @@ export function GainLevelTimeline({
   }))
   // Thousands of dots cost more to draw than they tell; long sessions show lines only.
   const dot = gains.length <= 150 ? { r: 2 } : false
-  const ticks = timeTicks([...gains.map((g) => g.t), ...levels.map((l) => l.t)])
+  const ticks = timeTicks(domain ?? [...gains.map((g) => g.t), ...levels.map((l) => l.t)])
   return (
     <figure className="chart" aria-label="Gains and played level over time">
+      {zoomed && onZoom && <ResetZoom onReset={() => onZoom(null)} />}
       <ResponsiveContainer width="100%" height={height}>
         <ComposedChart margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
           <CartesianGrid strokeDasharray="3 3" />
@@ -56,7 +72,8 @@ export function GainLevelTimeline({
             dataKey="t"
             type="number"
             scale="time"
-            domain={['dataMin', 'dataMax']}
+            domain={domain ?? ['dataMin', 'dataMax']}
+            allowDataOverflow={domain !== null}
             ticks={ticks}
             interval={0}
             tickFormatter={clock}
@@ -67,11 +84,10 @@ export function GainLevelTimeline({
             orientation="right"
             label={{ value: `LAeq,1s, ${unit}`, angle: 90, position: 'insideRight' }}
           />
-          <Tooltip
-            labelFormatter={(t) => clock(Number(t))}
-            formatter={(v) => (typeof v === 'number' ? v.toFixed(1) : v)}
-          />
+          <Tooltip content={timelineReadout(gains, levels, unit)} />
           <Legend />
+          {onZoom && <DragZoom onZoom={(z) => onZoom(z && z.x)} />}
+          {mutedAreas(muted, domain?.[1] ?? ticks[ticks.length - 1] ?? 0, 'gain')}
           <Line
             yAxisId="level"
             data={levels}

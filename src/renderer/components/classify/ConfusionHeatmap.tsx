@@ -1,4 +1,4 @@
-import { SHORT_LABELS } from './format'
+import { SHORT_LABELS } from '../../../shared/contract/classify'
 
 /** A row-normalised confusion matrix as a heatmap: rows are true classes, columns predicted ones. */
 export function ConfusionHeatmap({ title, confusion }: { title: string; confusion: number[][] }) {

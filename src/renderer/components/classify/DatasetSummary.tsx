@@ -1,7 +1,7 @@
+import { SET_TITLES, SHORT_LABELS } from '../../../shared/contract/classify'
 import { api } from '../../api'
 import { useRequest } from '../../useRequest'
 import { ErrorState, Loading } from '../Status'
-import { SET_TITLES, SHORT_LABELS } from './format'
 
 /** The paper's Table 3 for the chosen data folder and window: minutes and clips per class and set. */
 export function DatasetSummary({ data, window }: { data: string; window: number }) {

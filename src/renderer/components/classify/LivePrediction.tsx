@@ -56,6 +56,7 @@ export function LivePrediction({ models }: { models: ModelSummary[] }) {
             {candidates.map((s) => (
               <option key={s.id} value={s.id}>
                 #{s.id} {s.name || s.targetApp || '(unnamed)'} · {s.telemetryCount} records
+                {s.intervalS !== null && s.intervalS !== 60 ? ` every ${s.intervalS} s, not minutes` : ''}
                 {s.status === 'running' ? ' · running' : ''}
               </option>
             ))}

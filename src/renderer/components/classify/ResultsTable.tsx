@@ -1,6 +1,6 @@
-import { PAPER_RESULTS, type ModelSummary } from '../../../shared/contract/classify'
+import { PAPER_RESULTS, SET_TITLES, type ModelSummary } from '../../../shared/contract/classify'
 import { ConfusionHeatmap } from './ConfusionHeatmap'
-import { pct, SET_TITLES } from './format'
+import { pct } from './format'
 
 /** One model's results beside the paper's reported numbers, per-class metrics and confusion heatmaps. */
 export function ResultsTable({ model }: { model: ModelSummary }) {
@@ -14,7 +14,7 @@ export function ResultsTable({ model }: { model: ModelSummary }) {
     ['Evaluation 2 mean per-class precision', model.eval2.meanPrecision, paper?.eval2?.meanPrecision],
   ]
   const sets = [
-    ['Validation', model.validation],
+    [SET_TITLES.validation, model.validation],
     [SET_TITLES.eval1, model.eval1],
     [SET_TITLES.eval2, model.eval2],
   ] as const

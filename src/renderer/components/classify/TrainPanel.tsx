@@ -6,23 +6,28 @@ import { pct } from './format'
 import { TrainingCurves, type CurvePoint } from './TrainingCurves'
 
 interface Settings {
-  window: number
   batch: number
   epochs: number
   seed: number
   split: 'random' | 'leakfree'
 }
 
-/** Starts a training run with the paper's settings (or others from its search) and follows it live. */
+/**
+ * Starts a training run with the paper's settings (or others from its search) and follows it live. The
+ * window is the page's, so the dataset table above shows the windows being trained on.
+ */
 export function TrainPanel({
   data,
+  window,
+  onWindow,
   onTrained,
 }: {
   data: string
+  window: number
+  onWindow: (window: number) => void
   onTrained: (modelId: string | null) => void
 }) {
   const [settings, setSettings] = useState<Settings>({
-    window: 7,
     batch: 500,
     epochs: 700,
     seed: 1,
@@ -37,10 +42,14 @@ export function TrainPanel({
   useEffect(() => {
     void api.classifyTrainingStatus({}).then((job) => {
       if (!job) return
+      const { window: jobWindow, ...jobSettings } = job.settings
       setJobId(job.jobId)
-      setSettings(job.settings)
+      setSettings(jobSettings)
+      onWindow(jobWindow)
       setLast(job.progress)
     })
+    // Once, on opening: a rejoined training sets the window; later changes of onWindow do not matter.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [])
 
   useEffect(() => {
@@ -70,7 +79,7 @@ export function TrainPanel({
     setPoints([])
     setLast(null)
     try {
-      const job = await api.classifyStartTraining({ ...settings, ...(data ? { data } : {}) })
+      const job = await api.classifyStartTraining({ ...settings, window, ...(data ? { data } : {}) })
       setJobId(job.jobId)
     } catch (err) {
       setError((err as Error).message)
@@ -85,11 +94,7 @@ export function TrainPanel({
       <div className="row">
         <label>
           Window (minutes)
-          <select
-            value={settings.window}
-            disabled={running}
-            onChange={(e) => set('window', Number(e.target.value))}
-          >
+          <select value={window} disabled={running} onChange={(e) => onWindow(Number(e.target.value))}>
             {WINDOW_SIZES.map((n) => (
               <option key={n}>{n}</option>
             ))}

@@ -20,7 +20,7 @@ export function TrainingCurves({ points, bestEpoch }: { points: CurvePoint[]; be
         <ResponsiveContainer width="100%" height={220}>
           <LineChart data={data} margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
             <CartesianGrid strokeDasharray="3 3" />
-            <XAxis dataKey="epoch" type="number" domain={[1, 'dataMax']} />
+            <XAxis dataKey="epoch" type="number" domain={[1, 'dataMax']} allowDecimals={false} />
             <YAxis domain={[0, 'auto']} />
             <Tooltip formatter={(v) => (typeof v === 'number' ? v.toFixed(4) : v)} />
             <Legend verticalAlign="top" />
@@ -38,7 +38,7 @@ export function TrainingCurves({ points, bestEpoch }: { points: CurvePoint[]; be
         <ResponsiveContainer width="100%" height={220}>
           <LineChart data={data} margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
             <CartesianGrid strokeDasharray="3 3" />
-            <XAxis dataKey="epoch" type="number" domain={[1, 'dataMax']} />
+            <XAxis dataKey="epoch" type="number" domain={[1, 'dataMax']} allowDecimals={false} />
             <YAxis domain={[0, 100]} unit="%" />
             <Tooltip formatter={(v) => (typeof v === 'number' ? `${v.toFixed(2)}%` : v)} />
             <Legend verticalAlign="top" />
