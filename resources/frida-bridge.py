@@ -65,7 +65,7 @@ def device_for(host):
     with devices_lock:
         device = devices.get(key)
         # A remote device whose connection dropped stays lost: it is asked for anew (a portal back after a drop).
-        if device is not None and host and device.is_lost():
+        if device is not None and host and device.is_lost:
             forget_remote(host)
             device = None
         if device is None:
@@ -209,11 +209,21 @@ def op_portal_start(req):
             authentication=("token", req["token"]),
         )
 
+    def reporter(what):
+        # node-joined and node-left pass the application; the others the peer's socket address (not shown).
+        with_app = what in ("node-joined", "node-left")
+        return lambda connection, detail, *_: portal_event(what, connection, detail if with_app else None)
+
     service = frida.PortalService(endpoint(req["cluster"]), endpoint(req["control"]))
-    for what in ("node-joined", "node-left"):
-        service.on(what, lambda connection, app, what=what: portal_event(what, connection, app))
-    for what in ("node-connected", "node-disconnected", "controller-connected", "controller-disconnected"):
-        service.on(what, lambda connection, _address, what=what: portal_event(what, connection))
+    for what in (
+        "node-connected",
+        "node-joined",
+        "node-left",
+        "node-disconnected",
+        "controller-connected",
+        "controller-disconnected",
+    ):
+        service.on(what, reporter(what))
     service.start()
     portal["service"] = service
     return None

@@ -4,16 +4,18 @@
 import { join } from 'node:path'
 import { referenceProblems } from '../src/core/reference/check'
 import { referenceDir } from '../src/core/reference/location'
-import { failingParts, failure, partCount } from './system-parts'
+import { failingParts, failure, nativeModules, nativeModulesFailure, partCount } from './system-parts'
 
 async function main(): Promise<void> {
   const started = performance.now()
-  const [missing, server] = await Promise.all([
+  const [missing, server, native] = await Promise.all([
     failingParts(),
+    nativeModulesFailure(),
     // Answers when a sound server runs; otherwise starts PulseAudio, as the audio tests do.
     failure(['sh', join(__dirname, 'pulseaudio.sh')]),
   ])
   if (server) missing.push(`PulseAudio server: ${server}`)
+  if (native) missing.push(`${nativeModules.join(' and ')} for this Node (built for Electron?): ${native}`)
   const dir = referenceDir()
   const problems = referenceProblems(dir)
   if (problems.length > 0)

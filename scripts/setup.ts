@@ -5,7 +5,7 @@ import { spawnSync, type SpawnSyncOptions } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { platform } from 'node:os'
 import { join } from 'node:path'
-import { failingParts, fridaPart } from './system-parts'
+import { failingParts, fridaPart, nativeModules, nativeModulesFailure } from './system-parts'
 
 /** Per package manager, the packages that hold the parts scripts/system-parts.ts runs. */
 const systemPackages = {
@@ -33,6 +33,9 @@ const systemPackages = {
     'default-jdk-headless',
     'python3',
     'python3-pip',
+    'wine',
+    'wine64',
+    'gcc-mingw-w64-x86-64',
   ],
   dnf: [
     'chromium',
@@ -56,6 +59,8 @@ const systemPackages = {
     'java-latest-openjdk-headless',
     'python3',
     'python3-pip',
+    'wine',
+    'mingw64-gcc',
   ],
   // macOS: what the workbench uses; the test suite itself needs Linux (PulseAudio, network namespaces).
   brew: ['ffmpeg', 'sox', 'wireshark', 'python'],
@@ -148,6 +153,8 @@ async function main(): Promise<void> {
       )
     if (still.length > 0) say(`the tests run on Linux; here these are missing: ${still.join('; ')}`)
   }
+  // Where postinstall rebuilt them for Electron, the tests (plain Node) need them built for Node again.
+  if (await nativeModulesFailure()) run(['npm', 'rebuild', ...nativeModules])
   // The CLI does the fetch; build it (a few seconds) in case this is a fresh clone.
   run([process.execPath, 'scripts/build-node.mjs'])
   const from = process.env.MUTESCOPE_REFERENCE_FROM

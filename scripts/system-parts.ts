@@ -35,6 +35,9 @@ const tools: { name: string; argv: string[] }[] = [
   { name: 'ip (iproute2)', argv: ['ip', '-V'] },
   { name: 'ps (procps)', argv: ['ps', '--version'] },
   { name: 'setpriv (util-linux)', argv: ['setpriv', '--version'] },
+  // The Windows hooks run for real under Wine, on programs built from test/fixtures/windows.
+  { name: 'wine (wine64)', argv: ['wine', '--version'] },
+  { name: 'x86_64-w64-mingw32-gcc (mingw-w64)', argv: ['x86_64-w64-mingw32-gcc', '--version'] },
 ]
 
 /** How many parts `failingParts` checks: the tools and the figures font. */
@@ -74,6 +77,18 @@ export function failure(argv: string[]): Promise<string | null> {
       end(`exits with ${code ?? signal}${said ? `: ${said.slice(0, 160)}` : ''}`)
     })
   })
+}
+
+/** The native modules, built for Node: after a rebuild for Electron's ABI (postinstall) they load in Electron only. */
+export const nativeModules = ['better-sqlite3', 're2']
+
+/** Why the native modules do not load in this Node, or null. */
+export function nativeModulesFailure(): Promise<string | null> {
+  return failure([
+    process.execPath,
+    '-e',
+    nativeModules.map((m) => `require(${JSON.stringify(m)})`).join(';'),
+  ])
 }
 
 /** Every part that is missing or does not run, as `name: why`, all run at once. */

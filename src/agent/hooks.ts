@@ -24,7 +24,12 @@ export interface PlainHook {
   prepare?(module: Module): void
   enter(args: InvocationArguments, module: Module): Call | null
   /** Bytes the call consumed or produced (read from call.buf); for `plain` calls >0 keeps them; <=0 drops. */
-  leave(ret: InvocationReturnValue, call: Call): number
+  leave?(ret: InvocationReturnValue, call: Call): number
+  /**
+   * A Windows API, reported when it is entered (windows-calls.ts): `now`, or `carried` for a request body,
+   * which goes out when the call under it that sends it runs, after the headers WinHTTP writes first.
+   */
+  onEntry?: 'now' | 'carried'
 }
 
 const helpers = new Map<string, NativeFunction<number, [NativePointerValue]> | null>()
@@ -94,8 +99,6 @@ function nss(fn: string, dir: 'out' | 'in'): PlainHook {
   }
 }
 
-const ok = (ret: InvocationReturnValue): number => (ret.toInt32() === 0 ? 1 : 0)
-
 export const plainHooks: PlainHook[] = [
   tls('SSL_write', 'openssl', 'out', 'SSL_get_fd'),
   tls('SSL_write_ex', 'openssl', 'out', 'SSL_get_fd', true),
@@ -123,7 +126,7 @@ export const plainHooks: PlainHook[] = [
       const ctx = `schannel:${args[0].readPointer()}:${args[0].add(Process.pointerSize).readPointer()}`
       return plain && { ctx, fd: -1, plain }
     },
-    leave: ok,
+    onEntry: 'now',
   },
   {
     fn: 'BCryptEncrypt',
@@ -134,7 +137,7 @@ export const plainHooks: PlainHook[] = [
       const plain = bcryptPlaintext(args, config.cap)
       return plain && { ctx: `cng:${args[0]}`, fd: -1, plain }
     },
-    leave: ok,
+    onEntry: 'now',
   },
   {
     fn: 'WinHttpWriteData',
@@ -142,7 +145,19 @@ export const plainHooks: PlainHook[] = [
     dir: 'out',
     modules: /^winhttp\.dll$/i,
     enter: (args) => ({ ctx: `winhttp:${args[0]}`, fd: -1, buf: args[1], len: args[2].toUInt32() }),
-    leave: (ret, call) => (ret.toInt32() !== 0 ? (call.len ?? 0) : 0),
+    onEntry: 'carried',
+  },
+  {
+    // (hRequest, headers, headersLength, optional, optionalLength, totalLength, context): the optional body.
+    fn: 'WinHttpSendRequestX',
+    group: 'winhttp',
+    dir: 'out',
+    modules: /^winhttp\.dll$/i,
+    enter: (args) => {
+      const len = args[4].toUInt32()
+      return args[3].isNull() || len === 0 ? null : { ctx: `winhttp:${args[0]}`, fd: -1, buf: args[3], len }
+    },
+    onEntry: 'carried',
   },
 ]
 

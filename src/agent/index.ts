@@ -1,4 +1,5 @@
 import { flushSeconds } from './audio/report'
+import { expireClaims } from './claims'
 import { flushCaptures } from './emit'
 import { installHooks, inventory } from './install'
 import { flushStale } from './links'
@@ -28,6 +29,7 @@ const rpcExports: AgentRpc = {
   runtime: () => ({ frida: Frida.version, platform: Process.platform, arch: Process.arch }),
   // Frida calls dispose() before unloading the agent: captures still waiting for their socket go out now.
   dispose: () => {
+    expireClaims(Infinity)
     flushStale(Infinity)
     flushCaptures()
     flushSeconds(true)
@@ -35,5 +37,8 @@ const rpcExports: AgentRpc = {
 }
 rpc.exports = rpcExports as unknown as RpcExports
 
-setInterval(flushStale, 100)
+setInterval(() => {
+  expireClaims()
+  flushStale()
+}, 100)
 setInterval(reportUnseen, 1000)

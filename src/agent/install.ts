@@ -8,7 +8,8 @@ import type { AudioApiReport, HookedFunction } from './protocol'
 import { reachOf, unreachableRuntimes } from './reach'
 import { config } from './state'
 import { firstBuffer, noteOutgoing } from './unseen'
-import { callArgs, isWineNtdll, stopPeWatch, watchPeImages } from './wine-pe'
+import { carriedBuffer, entryListener } from './windows-calls'
+import { isPeModule, isWineNtdll, stopPeWatch, watchPeImages } from './wine-pe'
 
 interface PlainState {
   entered: boolean
@@ -16,8 +17,12 @@ interface PlainState {
   ep: Endpoint | null
 }
 
-function plainListener(hook: PlainHook, module: Module): InvocationListenerCallbacks {
+function plainListener(
+  hook: PlainHook,
+  module: Module,
+): InvocationListenerCallbacks | InstructionProbeCallback {
   hook.prepare?.(module)
+  if (hook.onEntry) return entryListener(hook, module)
   return {
     onEnter(args) {
       const s = this as unknown as PlainState
@@ -25,7 +30,7 @@ function plainListener(hook: PlainHook, module: Module): InvocationListenerCallb
       s.call = null
       if (!s.entered) return
       try {
-        s.call = hook.enter(callArgs(module, args, this.context), module)
+        s.call = hook.enter(args, module)
         s.ep = s.call ? endpointOf(s.call.fd) : null
         if (s.call && !s.ep) watchSocketFor(this.threadId, s.call.ctx)
       } catch (err) {
@@ -40,9 +45,11 @@ function plainListener(hook: PlainHook, module: Module): InvocationListenerCallb
       const call = s.call
       if (!call) return
       try {
-        const n = hook.leave(ret, call)
+        const n = hook.leave?.(ret, call) ?? 0
         if (n <= 0) return
         const kept = Math.min(n, config.cap)
+        // Under Wine, the host's TLS writes what Schannel's EncryptMessage was given: reported there.
+        if (hook.dir === 'out' && call.buf && carriedBuffer(this.threadId, call.buf, n)) return
         // The content filter looks at the app's buffer first: what it drops is never copied.
         const bytes = call.plain
           ? wantedBytes(call.plain.bytes) && call.plain.bytes
@@ -96,7 +103,7 @@ function attach(
   fn: string,
   module: Module,
   group: HookedFunction['group'],
-  make: (address: NativePointer) => InvocationListenerCallbacks | null,
+  make: (address: NativePointer) => InvocationListenerCallbacks | InstructionProbeCallback | null,
 ) {
   const found = locate(fn, module, group)
   if (!found || hooked.has(found.address.toString())) return null
@@ -137,6 +144,8 @@ function hookModule(module: Module): HookedFunction[] {
   ]
   for (const hook of wanted) {
     if (!config.hooks.includes(hook.group) || (hook.modules && !hook.modules.test(module.name))) continue
+    // Under Wine, Windows code gets entry hooks only (windows-calls.ts says why).
+    if (isPeModule(module) && !('onEntry' in hook && hook.onEntry)) continue
     try {
       const h = attach(hook.fn, module, hook.group, hook.make)
       if (h) added.push(h)

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option } from 'commander'
 import { UserError } from '../core/errors'
+import { backendChoice } from '../shared/contract/capture'
 import { deviceToken, hostPort as hostPortAddress } from '../shared/contract/devices'
 
 /** Lets a parser's UserError surface as commander's own invalid-argument error (message shown, exit 1). */
@@ -29,9 +30,7 @@ export const hostOption = () =>
     .default(null, 'this computer')
 
 export const backendOption = () =>
-  new Option('--backend <kind>', 'the Frida binding to use')
-    .choices(['auto', 'node', 'python'])
-    .default('auto')
+  new Option('--backend <kind>', 'the Frida binding to use').choices(backendChoice.options).default('auto')
 
 /** Parses a HOST:PORT flag (--portal, --cluster, --control), naming the flag when it is not one. */
 export function addressFlag(flag: string) {

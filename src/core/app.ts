@@ -16,14 +16,17 @@ export interface App extends AppContext {
   close(): Promise<void>
 }
 
-/** Wires the services behind the API. Electron's main process and `mutescope serve` both start exactly this. */
+/**
+ * Wires the services behind the API. Electron's main process, `mutescope serve` and the CLI's request commands
+ * (src/cli/dispatch.ts) all start exactly this.
+ */
 export function createApp(
   opts: {
     dataDir?: string
-    /** Run heavy jobs on the calling thread instead of worker threads (to compare, in a bench). */
+    /** Run heavy jobs on the calling thread instead of worker threads (the CLI, which has no window to keep responsive; a bench). */
     inlineJobs?: boolean
   } & (
-    | { transport: 'web' }
+    | { transport: 'web' | 'cli' }
     // Electron's executable cannot run Node scripts (refvca) as plain Node: its main process says how.
     | { transport: 'electron'; launchNode: NodeLauncher }
   ),

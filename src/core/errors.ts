@@ -15,3 +15,8 @@ export class UserError extends Error {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
 }
+
+/** A file the user named could not be written: the message names it and the fix. */
+export function cannotWrite(file: string, err: unknown): UserError {
+  return new UserError(`cannot write ${file}: ${errorMessage(err)}; choose a writable path`)
+}

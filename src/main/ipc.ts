@@ -1,5 +1,5 @@
 import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron'
-import { eventNames, ipcChannel, ipcEventChannel, requestNames, type Reply } from '../shared/contract'
+import { ipcChannel, ipcEventChannel, requestNames, type Reply } from '../shared/contract'
 import type { App } from '../core/app'
 
 /** Only our own top-level page (of `origin`) may call the API: not an iframe, not a page navigated elsewhere. */
@@ -23,8 +23,7 @@ export function registerIpc(app: App, origin: string): void {
 /** Forwards every core event to the given window. */
 export function forwardEvents(app: App, contents: WebContents): () => void {
   const unsubscribe = app.events.subscribe((name, payload) => {
-    if (!contents.isDestroyed() && (eventNames as string[]).includes(name))
-      contents.send(ipcEventChannel(name), payload)
+    if (!contents.isDestroyed()) contents.send(ipcEventChannel(name), payload)
   })
   contents.once('destroyed', unsubscribe)
   return unsubscribe

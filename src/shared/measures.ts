@@ -9,7 +9,9 @@ export type LevelMeasure = z.infer<typeof levelMeasure>
 
 export const LEVEL_MEASURES = levelMeasure.options
 
-export type Weighting = 'A' | 'C' | 'Z'
+/** IEC 61672-1 frequency weightings of the played level. */
+export const weighting = z.enum(['A', 'C', 'Z'])
+export type Weighting = z.infer<typeof weighting>
 
 interface MeasureInfo {
   method: 'iec' | 'paper'

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { weighting } from './measures'
 
 /** The domain records shared by core, both transports and the renderer. Times are ms since the epoch. */
 
@@ -103,7 +104,7 @@ export interface Capture {
 export const levelWindow = z.object({
   startT: z.number(),
   endT: z.number(),
-  weighting: z.enum(['A', 'C', 'Z']),
+  weighting,
   leq: z.number().nullable(),
   lmax: z.number().nullable(),
   lmin: z.number().nullable(),

@@ -70,27 +70,22 @@ describe('mutescope figure --kind grouped', () => {
   const { dataDir, planId, compared } = seeded()
   const out = tempDir('mutescope-figure-out-')
   const groupOf = (r: CompareResult, mode: string) => r.groups.find((g) => g.key.micMode === mode)!
+  /** `mutescope figure` of the plan's conditions, grouped. */
+  const grouped = (...args: string[]) =>
+    runCli(['figure', '--plan', String(planId), '--kind', 'grouped', ...args], { dataDir })
 
   it('exports one panel per condition with shared axes as SVG, whose data is the CSV beside it', () => {
     const svgFile = join(out, 'fig7-11.svg')
-    const r = runCli(
-      [
-        'figure',
-        '--plan',
-        String(planId),
-        '--kind',
-        'grouped',
-        '--group-by',
-        'micMode',
-        '--out',
-        svgFile,
-        '--width-mm',
-        '160',
-        '--height-mm',
-        '80',
-        '--json',
-      ],
-      { dataDir },
+    const r = grouped(
+      '--group-by',
+      'micMode',
+      '--out',
+      svgFile,
+      '--width-mm',
+      '160',
+      '--height-mm',
+      '80',
+      '--json',
     )
     expect(r.stderr).toBe('')
     expect(r.status).toBe(0)
@@ -154,22 +149,7 @@ describe('mutescope figure --kind grouped', () => {
 
   it('exports the same figure as a PDF page of that size that pdftoppm renders, with the font embedded', () => {
     const pdf = join(out, 'fig7-11.pdf')
-    const r = runCli(
-      [
-        'figure',
-        '--plan',
-        String(planId),
-        '--kind',
-        'grouped',
-        '--out',
-        pdf,
-        '--width-mm',
-        '160',
-        '--height-mm',
-        '80',
-      ],
-      { dataDir },
-    )
+    const r = grouped('--out', pdf, '--width-mm', '160', '--height-mm', '80')
     expect(r.stderr).toBe('')
     expect(r.status).toBe(0)
     expect(readFileSync(pdf).subarray(0, 5).toString()).toBe('%PDF-')
@@ -193,29 +173,21 @@ describe('mutescope figure --kind grouped', () => {
 
   it('exports PNG at the chosen width and dpi, overlays the conditions, and labels calibrated levels dBA', () => {
     const png = join(out, 'overlay.png')
-    const r = runCli(
-      [
-        'figure',
-        '--plan',
-        String(planId),
-        '--kind',
-        'grouped',
-        '--layout',
-        'overlay',
-        '--gain',
-        'mean',
-        '--out',
-        png,
-        '--width-mm',
-        '85',
-        '--dpi',
-        '150',
-        '--calibration',
-        '94',
-        '--title',
-        'Overlay',
-      ],
-      { dataDir },
+    const r = grouped(
+      '--layout',
+      'overlay',
+      '--gain',
+      'mean',
+      '--out',
+      png,
+      '--width-mm',
+      '85',
+      '--dpi',
+      '150',
+      '--calibration',
+      '94',
+      '--title',
+      'Overlay',
     )
     expect(r.stderr).toBe('')
     expect(r.status).toBe(0)
@@ -230,20 +202,7 @@ describe('mutescope figure --kind grouped', () => {
     expect(rows.slice(1, 1 + music.length).map((row) => Number(row[4]))).toEqual(
       music.map((p) => p.level + 94),
     )
-    const svg = runCli(
-      [
-        'figure',
-        '--plan',
-        String(planId),
-        '--kind',
-        'grouped',
-        '--layout',
-        'overlay',
-        '--out',
-        join(out, 'o.svg'),
-      ],
-      { dataDir },
-    )
+    const svg = grouped('--layout', 'overlay', '--out', join(out, 'o.svg'))
     expect(svg.status).toBe(0)
     const doc = parseSvg(readFileSync(join(out, 'o.svg'), 'utf8'))
     expect(byClass(doc, 'panel')).toHaveLength(1)

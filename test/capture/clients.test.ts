@@ -1,43 +1,38 @@
 import type { ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { SessionStore } from '../../src/core/store/session-store'
 import { repoRoot, tempDir } from '../support/helpers'
-import { curlArgs, makeCert, outbound, startCapture, startHttpsServer, startProcess } from './tls-lab'
+import { curlArgs, httpsLab, outbound, startCapture, startProcess } from './tls-lab'
 
 // Real TLS clients that no one here wrote, posting to a local HTTPS server, hooked through pip's frida.
-let cert: ReturnType<typeof makeCert>
-let server: Awaited<ReturnType<typeof startHttpsServer>>
-const started: ChildProcess[] = []
-
-beforeAll(async () => {
-  cert = makeCert()
-  server = await startHttpsServer(cert)
-})
-afterEach(() => {
-  for (const p of started.splice(0)) if (p.exitCode === null) p.kill('SIGKILL')
-})
-afterAll(() => server.close())
+const lab = httpsLab()
 
 function nodeClient(prefix: string): ChildProcess {
   const script = join(repoRoot, 'test', 'capture', 'fixtures', 'https-client.cjs')
-  const p = startProcess(process.execPath, [script, `${server.url}/${prefix}`, cert.cert, prefix, '150'])
-  started.push(p)
+  const p = startProcess(process.execPath, [
+    script,
+    `${lab.server.url}/${prefix}`,
+    lab.cert.cert,
+    prefix,
+    '150',
+  ])
+  lab.started.push(p)
   return p
 }
 
 /** Requests the server got from `from` on, i.e. surely written after the hooks were in (one in flight is skipped). */
 async function requestsAfterAttach(count: number) {
-  const from = server.received.length + 1
-  await server.waitFor(from + count)
-  return server.received.slice(from, from + count)
+  const from = lab.server.received.length + 1
+  await lab.server.waitFor(from + count)
+  return lab.server.received.slice(from, from + count)
 }
 
 describe('capture attaches to running TLS clients and gets their exact plaintext', () => {
   it('node https client (OpenSSL inside the node binary)', async () => {
     const client = nodeClient('node')
-    await server.waitFor(server.received.length + 1)
+    await lab.server.waitFor(lab.server.received.length + 1)
     const dataDir = tempDir()
     const cap = startCapture(['--pid', String(client.pid)], dataDir)
     await cap.attached()
@@ -56,8 +51,10 @@ describe('capture attaches to running TLS clients and gets their exact plaintext
       const carrier = captures.find((c) =>
         Buffer.from(c.data, 'base64').toString().includes(r.body.toString()),
       )
-      expect(carrier).toMatchObject({ fn: 'SSL_write', module: 'node', peer: `127.0.0.1:${server.port}` })
-      expect(carrier!.conn).toMatch(new RegExp(`^tcp:127\\.0\\.0\\.1:\\d+>127\\.0\\.0\\.1:${server.port}$`))
+      expect(carrier).toMatchObject({ fn: 'SSL_write', module: 'node', peer: `127.0.0.1:${lab.server.port}` })
+      expect(carrier!.conn).toMatch(
+        new RegExp(`^tcp:127\\.0\\.0\\.1:\\d+>127\\.0\\.0\\.1:${lab.server.port}$`),
+      )
     }
     const inbound = captures
       .filter((c) => c.dir === 'in')
@@ -80,10 +77,10 @@ describe('capture attaches to running TLS clients and gets their exact plaintext
   })
 
   it('curl (libssl.so.3), with --raw writing the same lines', async () => {
-    const urls = Array.from({ length: 100 }, (_, i) => `${server.url}/curl/${i}`)
-    const curl = startProcess('curl', curlArgs(cert.cert, 'curl-body=42', urls))
-    started.push(curl)
-    await server.waitFor(server.received.length + 1)
+    const urls = Array.from({ length: 100 }, (_, i) => `${lab.server.url}/curl/${i}`)
+    const curl = startProcess('curl', curlArgs(lab.cert.cert, 'curl-body=42', urls))
+    lab.started.push(curl)
+    await lab.server.waitFor(lab.server.received.length + 1)
     const dataDir = tempDir()
     const raw = join(dataDir, 'raw.jsonl')
     const cap = startCapture(['--pid', String(curl.pid), '--raw', raw], dataDir)
@@ -96,7 +93,7 @@ describe('capture attaches to running TLS clients and gets their exact plaintext
     for (const r of sent) expect(out).toContain(`POST ${r.url} HTTP/1.1\r\n`)
     expect(out).toContain('\r\n\r\ncurl-body=42')
     const writes = captures.filter((c) => c.fn.startsWith('SSL_write'))
-    expect(writes.every((c) => c.module === 'libssl.so.3' && c.peer === `127.0.0.1:${server.port}`)).toBe(
+    expect(writes.every((c) => c.module === 'libssl.so.3' && c.peer === `127.0.0.1:${lab.server.port}`)).toBe(
       true,
     )
     expect(
@@ -108,18 +105,18 @@ describe('capture attaches to running TLS clients and gets their exact plaintext
   })
 
   it('wget (GnuTLS)', async () => {
-    const urls = Array.from({ length: 100 }, (_, i) => `${server.url}/wget/${i}`)
+    const urls = Array.from({ length: 100 }, (_, i) => `${lab.server.url}/wget/${i}`)
     const wget = startProcess('wget', [
       '-q',
       '-O',
       '/dev/null',
-      `--ca-certificate=${cert.cert}`,
+      `--ca-certificate=${lab.cert.cert}`,
       '--wait=0.2',
       '--post-data=wget-body=7',
       ...urls,
     ])
-    started.push(wget)
-    await server.waitFor(server.received.length + 1)
+    lab.started.push(wget)
+    await lab.server.waitFor(lab.server.received.length + 1)
     const cap = startCapture(['--name', 'wget'], tempDir())
     await cap.attached()
     const sent = await requestsAfterAttach(2)
@@ -132,24 +129,24 @@ describe('capture attaches to running TLS clients and gets their exact plaintext
     expect(captures.filter((c) => c.dir === 'out').every((c) => /^libgnutls\.so\.30/.test(c.module))).toBe(
       true,
     )
-    expect(captures.some((c) => c.peer === `127.0.0.1:${server.port}`)).toBe(true)
+    expect(captures.some((c) => c.peer === `127.0.0.1:${lab.server.port}`)).toBe(true)
   })
 })
 
 describe('capture --spawn', () => {
   it('catches the very first request of a spawned program', async () => {
-    const before = server.received.length
+    const before = lab.server.received.length
     const dataDir = tempDir()
     const cap = startCapture(
       [
         '--spawn',
-        `curl --http1.1 -s -o /dev/null --cacert '${cert.cert}' -d first-body=1 ${server.url}/first`,
+        `curl --http1.1 -s -o /dev/null --cacert '${lab.cert.cert}' -d first-body=1 ${lab.server.url}/first`,
       ],
       dataDir,
     )
     expect(await cap.exited).toBe(0)
     // (a request of an earlier test's killed client may still arrive meanwhile)
-    expect(server.received.slice(before).filter((r) => r.url === '/first')).toHaveLength(1)
+    expect(lab.server.received.slice(before).filter((r) => r.url === '/first')).toHaveLength(1)
     const out = outbound(cap.captures())
     expect(out.startsWith('POST /first HTTP/1.1\r\n')).toBe(true)
     expect(out).toContain('\r\n\r\nfirst-body=1')
@@ -158,7 +155,7 @@ describe('capture --spawn', () => {
 
   it('applies the agent config: hook groups, content filter, per-call cap', async () => {
     const curl = (body: string) =>
-      `curl --http1.1 -s -o /dev/null --cacert '${cert.cert}' -d ${body} ${server.url}/filtered`
+      `curl --http1.1 -s -o /dev/null --cacert '${lab.cert.cert}' -d ${body} ${lab.server.url}/filtered`
     const kept = startCapture(
       ['--hooks', 'openssl', '--contains', 'needle-7', '--spawn', curl('needle-7')],
       tempDir(),
@@ -171,7 +168,7 @@ describe('capture --spawn', () => {
     expect(kept.captures().map((c) => [c.fn, c.dir])).toEqual([['SSL_write', 'out']])
 
     const capped = startCapture(
-      ['--cap', '16', '--peer', `:${server.port}`, '--spawn', curl('x=1')],
+      ['--cap', '16', '--peer', `:${lab.server.port}`, '--spawn', curl('x=1')],
       tempDir(),
     )
     expect(await capped.exited).toBe(0)
@@ -194,7 +191,7 @@ describe('capture --spawn', () => {
         '--profile',
         'generic',
         '--spawn',
-        `curl --http1.1 -s -o /dev/null --cacert '${cert.cert}' -H 'content-type: application/json' -d '${body}' ${server.url}/metric/v1`,
+        `curl --http1.1 -s -o /dev/null --cacert '${lab.cert.cert}' -H 'content-type: application/json' -d '${body}' ${lab.server.url}/metric/v1`,
       ],
       dataDir,
     )
@@ -202,7 +199,7 @@ describe('capture --spawn', () => {
     const lines = cap.lines()
     const record = lines.findIndex((l) => 'fields' in l)
     expect(lines[record]).toMatchObject({
-      host: `127.0.0.1:${server.port}`,
+      host: `127.0.0.1:${lab.server.port}`,
       path: '/metric/v1',
       fields: { 'audio.minGain': -42.5, 'audio.maxGain': -3 },
     })
@@ -219,7 +216,7 @@ describe('capture --spawn', () => {
 describe('target killed mid-capture', () => {
   it('ends the session as "target exited" and keeps everything captured before', async () => {
     const client = nodeClient('doomed')
-    await server.waitFor(server.received.length + 1)
+    await lab.server.waitFor(lab.server.received.length + 1)
     const dataDir = tempDir()
     const cap = startCapture(['--pid', String(client.pid)], dataDir)
     await cap.attached()

@@ -1,24 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { copyFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { tempDir } from '../support/helpers'
-import { makeCert, outbound, startCapture, startHttpsServer } from './tls-lab'
+import { httpsLab, outbound, startCapture } from './tls-lab'
 
 // Whole applications: several processes of one name, a parent whose children do the talking, children
 // started after the attach. Real curl and sh, hooked through pip's frida.
-let cert: ReturnType<typeof makeCert>
-let server: Awaited<ReturnType<typeof startHttpsServer>>
-const started: ChildProcess[] = []
-
-beforeAll(async () => {
-  cert = makeCert()
-  server = await startHttpsServer(cert)
-})
-afterEach(() => {
-  for (const p of started.splice(0)) if (p.exitCode === null) p.kill('SIGKILL')
-})
-afterAll(() => server.close())
+const lab = httpsLab()
 
 /** curl under a name no other process has, so --name means exactly ours. */
 function privateCurl(): { bin: string; name: string } {
@@ -35,17 +24,17 @@ const curlArgs = (tag: string) => [
   '-o',
   '/dev/null',
   '--cacert',
-  cert.cert,
+  lab.cert.cert,
   '--rate',
   '5/s',
   '-d',
   tag,
-  ...Array(200).fill(`${server.url}/${tag}`),
+  ...Array(200).fill(`${lab.server.url}/${tag}`),
 ]
 
 function start(cmd: string, args: string[]): ChildProcess {
   const p = spawn(cmd, args, { stdio: 'ignore' })
-  started.push(p)
+  lab.started.push(p)
   return p
 }
 
@@ -54,10 +43,10 @@ describe('capture follows whole applications', () => {
     const { bin, name } = privateCurl()
     const a = start(bin, curlArgs('first'))
     const b = start(bin, curlArgs('second'))
-    await server.waitFor(server.received.length + 4)
+    await lab.server.waitFor(lab.server.received.length + 4)
     const cap = startCapture(['--name', name], tempDir())
     await cap.ready()
-    await server.waitFor(server.received.length + 6)
+    await lab.server.waitFor(lab.server.received.length + 6)
     expect(await cap.stop()).toBe(0)
     const caps = cap.captures()
     const pidsOf = (tag: string) =>
@@ -75,10 +64,10 @@ describe('capture follows whole applications', () => {
     const { bin } = privateCurl()
     const a = start(bin, curlArgs('pid-a'))
     const b = start(bin, curlArgs('pid-b'))
-    await server.waitFor(server.received.length + 4)
+    await lab.server.waitFor(lab.server.received.length + 4)
     const cap = startCapture(['--pid', String(a.pid), '--pid', String(b.pid)], tempDir())
     await cap.ready()
-    await server.waitFor(server.received.length + 6)
+    await lab.server.waitFor(lab.server.received.length + 6)
     expect(await cap.stop()).toBe(0)
     const out = outbound(cap.captures())
     expect(out).toContain('POST /pid-a ')
@@ -88,14 +77,14 @@ describe('capture follows whole applications', () => {
   // A child is attached once it has run for a moment (see CaptureRun.followTree): these children post for a
   // few seconds, as an app's helper processes do, and their later requests must be captured.
   const helper = (bin: string, tag: string) =>
-    `"${bin}" --http1.1 -s -o /dev/null --cacert ${cert.cert} --rate 4/s -d ${tag} ` +
-    Array(12).fill(`${server.url}/${tag}`).join(' ')
+    `"${bin}" --http1.1 -s -o /dev/null --cacert ${lab.cert.cert} --rate 4/s -d ${tag} ` +
+    Array(12).fill(`${lab.server.url}/${tag}`).join(' ')
 
   it('--tree on a running parent hooks its children, also those started after the attach', async () => {
     const { bin } = privateCurl()
     // A shell that keeps starting helpers, like an app launching helper processes.
     const parent = start('sh', ['-c', `while true; do ${helper(bin, 'late')}; done`])
-    await server.waitFor(server.received.length + 1)
+    await lab.server.waitFor(lab.server.received.length + 1)
     const cap = startCapture(['--pid', String(parent.pid), '--tree'], tempDir())
     await cap.ready()
     const deadline = Date.now() + 30_000
@@ -119,7 +108,7 @@ describe('capture follows whole applications', () => {
     const cap = startCapture(['--spawn', `sh -c '${steps}; sleep 30'`], tempDir())
     await cap.ready()
     const deadline = Date.now() + 30_000
-    while (server.received.filter((r) => r.url === '/spawned-3').length < 12 && Date.now() < deadline)
+    while (lab.server.received.filter((r) => r.url === '/spawned-3').length < 12 && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 100))
     expect(await cap.stop()).toBe(0)
     const out = outbound(cap.captures())
@@ -129,7 +118,7 @@ describe('capture follows whole applications', () => {
   it('a process whose TLS no hook reads gets a warning naming it and its peer, not silence', async () => {
     const { bin, name } = privateCurl()
     start(bin, curlArgs('unseen'))
-    await server.waitFor(server.received.length + 2)
+    await lab.server.waitFor(lab.server.received.length + 2)
     // Only the socket hooks: curl's OpenSSL goes unhooked, as a stripped static TLS library would.
     const cap = startCapture(['--name', name, '--hooks', 'socket'], tempDir())
     await cap.ready()
@@ -139,7 +128,7 @@ describe('capture follows whole applications', () => {
     expect(await cap.stop()).toBe(0)
     expect(cap.stderr).toMatch(
       new RegExp(
-        `warning: ${name} \\(pid \\d+\\) sent \\d+ TLS records \\(\\d+ B\\) to 127\\.0\\.0\\.1:${server.port} that no plaintext hook saw`,
+        `warning: ${name} \\(pid \\d+\\) sent \\d+ TLS records \\(\\d+ B\\) to 127\\.0\\.0\\.1:${lab.server.port} that no plaintext hook saw`,
       ),
     )
   })

@@ -1,12 +1,11 @@
-import type { ChildProcess } from 'node:child_process'
 import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { defaultRedactions, parseRedactions, redactor } from '../../src/core/capture/redact'
 import { UserError } from '../../src/core/errors'
 import { SessionStore } from '../../src/core/store/session-store'
 import { runCli, tempDir } from '../support/helpers'
-import { makeCert, outbound, startCapture, startHttpsServer, startProcess } from './tls-lab'
+import { httpsLab, outbound, startCapture, startProcess } from './tls-lab'
 
 const stars = (value: string) => '*'.repeat(value.length)
 const mask = (patterns: string[], text: string) =>
@@ -48,32 +47,22 @@ describe('redaction of captured plaintext', () => {
   })
 
   describe('capture --redact, with curl posting to a local HTTPS server through real Frida', () => {
-    let cert: ReturnType<typeof makeCert>
-    let server: Awaited<ReturnType<typeof startHttpsServer>>
-    const started: ChildProcess[] = []
-    beforeAll(async () => {
-      cert = makeCert()
-      server = await startHttpsServer(cert)
-    })
-    afterEach(() => {
-      for (const p of started.splice(0)) if (p.exitCode === null) p.kill('SIGKILL')
-    })
-    afterAll(() => server.close())
+    const lab = httpsLab()
 
     it('stores, prints and writes to --raw (owner-only) the captures with their secrets masked', async () => {
       const secret = 'S3CRET-4c1e9'
-      const urls = Array.from({ length: 100 }, (_, i) => `${server.url}/r/${i}?token=${secret}`)
+      const urls = Array.from({ length: 100 }, (_, i) => `${lab.server.url}/r/${i}?token=${secret}`)
       const curl = startProcess('curl', [
-        ...['--http1.1', '-s', '-o', '/dev/null', '--cacert', cert.cert, '--rate', '5/s'],
+        ...['--http1.1', '-s', '-o', '/dev/null', '--cacert', lab.cert.cert, '--rate', '5/s'],
         ...['-H', `Authorization: Bearer ${secret}`, '-H', `Cookie: sid=${secret}`, '-d', 'body=1', ...urls],
       ])
-      started.push(curl)
-      await server.waitFor(server.received.length + 1)
+      lab.started.push(curl)
+      await lab.server.waitFor(lab.server.received.length + 1)
       const dataDir = tempDir()
       const raw = join(dataDir, 'raw.jsonl')
       const cap = startCapture(['--pid', String(curl.pid), '--raw', raw, '--redact'], dataDir)
       await cap.attached()
-      await server.waitFor(server.received.length + 3)
+      await lab.server.waitFor(lab.server.received.length + 3)
       expect(await cap.stop()).toBe(0)
 
       const printed = outbound(cap.captures())

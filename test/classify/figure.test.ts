@@ -1,8 +1,9 @@
-import { copyFileSync, readdirSync, readFileSync } from 'node:fs'
+import { copyFileSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { PNG } from 'pngjs'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createApp } from '../../src/core/app'
-import { SHORT_LABELS, type ModelDetail } from '../../src/shared/contract/classify'
+import { SHORT_LABELS } from '../../src/shared/contract/classify'
 import {
   all,
   byClass,
@@ -13,34 +14,14 @@ import {
   renderPdf,
   texts,
 } from '../support/figure-files'
-import { referenceData, runCli, tempDir } from '../support/helpers'
+import { runCli, tempDir } from '../support/helpers'
+import { trainModel } from './trained-model'
 
 const EPOCHS = 6
 
-/** A data folder holding one model really trained for a few epochs, and the model as saved. */
-function trained(): { dataDir: string; model: ModelDetail; file: string } {
-  const dataDir = tempDir('mutescope-model-figure-')
-  const r = runCli(
-    [
-      'classify',
-      'train',
-      '--window',
-      '3',
-      '--epochs',
-      String(EPOCHS),
-      '--data',
-      join(referenceData, 'paper-gains'),
-    ],
-    { dataDir, timeoutMs: 180_000 },
-  )
-  expect(r.status, r.stderr).toBe(0)
-  const dir = join(dataDir, 'classifier-models')
-  const file = join(dir, readdirSync(dir)[0])
-  return { dataDir, model: JSON.parse(readFileSync(file, 'utf8')) as ModelDetail, file }
-}
-
 describe('mutescope figure --kind confusion|curves (a saved classifier model)', () => {
-  const { dataDir, model, file } = trained()
+  const dataDir = tempDir('mutescope-model-figure-')
+  const { model, file } = trainModel(dataDir, EPOCHS)
   const out = tempDir('mutescope-model-figure-out-')
   const figure = (args: string[]) => runCli(['figure', ...args], { dataDir })
 
@@ -161,7 +142,6 @@ describe('mutescope figure --kind confusion|curves (a saved classifier model)', 
     )
     const png = join(out, 'curves.png')
     expect(figure(['--kind', 'curves', '--out', png, '--width-mm', '85', '--dpi', '200']).status).toBe(0)
-    const { PNG } = require('pngjs') as typeof import('pngjs')
     expect(PNG.sync.read(readFileSync(png)).width).toBe(Math.round((85 / 25.4) * 200))
   })
 

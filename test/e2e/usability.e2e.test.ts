@@ -7,7 +7,8 @@ import { SessionStore } from '../../src/core/store/session-store'
 import { writeSyntheticSession } from '../analysis/synthetic-session'
 import { byClass, parseSvg, renderPdf } from '../support/figure-files'
 import { artifactsDir, downloads, launchChromium } from '../support/browser'
-import { referenceData, repoRoot, runCli, startServe, tempDir } from '../support/helpers'
+import { paperGains, trainModel } from '../classify/trained-model'
+import { repoRoot, runCli, startServe, tempDir } from '../support/helpers'
 
 let browser: Browser
 beforeAll(async () => {
@@ -134,6 +135,54 @@ describe('plots in review (Chromium, web mode)', () => {
   }, 120_000)
 })
 
+describe('the Compare page (Chromium, web mode)', () => {
+  it("compares by the paper's magnitudes over its fixed windows, as the CLI does", async () => {
+    const dataDir = tempDir()
+    const store = SessionStore.open({ dir: dataDir })
+    for (const [i, micMode] of ['music', 'music', 'noise-removal', 'noise-removal'].entries()) {
+      // Reports lag 4 s behind their audio: only the fixed windows from playback start line up with it.
+      const s = writeSyntheticSession(store, {
+        intervalS: 10,
+        records: 12,
+        lagS: 4,
+        seed: 60 + i,
+        noiseDb: 2 * i,
+      })
+      store.updateMeta(s.id, { micMode })
+    }
+    store.close()
+    const compare = (method: string) =>
+      JSON.parse(
+        runCli(
+          ['compare', '--search', 'synthetic', '--level', 'maxMagnitude', '--method', method, '--json'],
+          {
+            dataDir,
+          },
+        ).stdout,
+      ) as { groups: { pearson: { mean: { r: number } } }[] }
+    const cli = compare('fixed')
+    const r = (c: typeof cli) => c.groups[0].pearson.mean.r.toFixed(3)
+    expect(r(cli)).not.toBe(r(compare('aligned')))
+    const server = startServe(dataDir)
+    const page = await browser.newPage({ viewport: { width: 1300, height: 1100 } })
+    try {
+      await page.goto((await server.url) + '#/compare')
+      await page.getByLabel('Name, app, label or notes contain').fill('synthetic')
+      await page.getByLabel('Level').selectOption('maxMagnitude')
+      await page.getByLabel('Windows').selectOption('fixed')
+      expect(await page.getByLabel('Windows').locator('option:checked').textContent()).toBe(
+        "The paper's fixed windows from playback start",
+      )
+      const rows = page.getByRole('table', { name: 'Correlation per group' }).getByRole('row')
+      for (const [i, g] of cli.groups.entries())
+        await expect.poll(() => rows.nth(i + 1).textContent()).toContain(g.pearson.mean.r.toFixed(3))
+    } finally {
+      await page.close()
+      await server.stop()
+    }
+  }, 60_000)
+})
+
 describe('the live experiment (Chromium, web mode)', () => {
   it('shows Pause as paused, and keeps its log over a reload', { timeout: 180_000 }, async () => {
     const pulse = spawnSync('bash', [join(repoRoot, 'scripts', 'pulseaudio.sh')], { encoding: 'utf8' })
@@ -194,12 +243,7 @@ describe('the Classifier page (Chromium, web mode)', () => {
     { timeout: 240_000 },
     async () => {
       const dataDir = tempDir()
-      const paperGains = join(referenceData, 'paper-gains')
-      const trained = runCli(['classify', 'train', '--window', '3', '--epochs', '3', '--data', paperGains], {
-        dataDir,
-        timeoutMs: 180_000,
-      })
-      expect(trained.status, trained.stderr).toBe(0)
+      trainModel(dataDir, 3)
       const store = SessionStore.open({ dir: dataDir })
       const sessions = [
         { name: 'muted kitchen call', everyS: 60, records: 5 },

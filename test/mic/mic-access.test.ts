@@ -2,10 +2,9 @@ import { spawn, spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { pulseRunMic } from '../../src/core/mic/pulse'
 import { SessionStore } from '../../src/core/store/session-store'
 import { cliPath, runCli, tempDir } from '../support/helpers'
-import { micAccess, play, startProgram, startPulse, steppedNoise, stopChild, trackPlayed } from './mic-lab'
+import { micAccess, python, startMicLab, startProgram, stopChild, trackPlayed } from './mic-lab'
 
 /**
  * The mic-access monitor on real programs reading a real microphone: parec (PulseAudio) and arecord through
@@ -15,30 +14,17 @@ import { micAccess, play, startProgram, startPulse, steppedNoise, stopChild, tra
 
 const pulseApis = ['pa_stream_peek', 'pa_simple_read']
 const alsaApis = ['snd_pcm_readi', 'snd_pcm_readn', 'snd_pcm_mmap_readi', 'snd_pcm_mmap_commit']
-/** The real python, not a shim script that would exec() it. */
-const python = spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], {
-  encoding: 'utf8',
-}).stdout.trim()
 
-let mic: Awaited<ReturnType<typeof pulseRunMic>>
-let player: ReturnType<typeof play>
+let lab: Awaited<ReturnType<typeof startMicLab>> | undefined
+let mic: NonNullable<typeof lab>['mic']
+let player: NonNullable<typeof lab>['player']
 
 beforeAll(async () => {
-  startPulse()
-  mic = await pulseRunMic(0)
-  // 5 s steps of pink noise some 8 dB apart, up and down over 30 dB, looped: whatever 20 s the monitor
-  // watches, the level swings; neighbouring steps close enough that the playback clock's jitter under load
-  // (a few hundred ms) moves a boundary second's level by a few dB, not by the whole range.
-  const steps = [0.02, 0.05, 0.12, 0.3, 0.7, 0.3, 0.12, 0.05]
-  const file = steppedNoise(join(tempDir(), 'steps.wav'), steps, 5)
-  player = play(file, mic.sink, tempDir())
-  await player.started
+  lab = await startMicLab()
+  ;({ mic, player } = lab)
 })
 
-afterAll(async () => {
-  await player?.stop()
-  await mic?.remove()
-})
+afterAll(() => lab?.stop())
 
 describe('the per-second RMS an app read tracks what was played', () => {
   it('parec (PulseAudio): >= 15 seconds through pa_stream_peek, r >= 0.95 with the played level', async () => {

@@ -2,14 +2,20 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { pearson } from '../../src/core/analysis/stats'
+import { pulseRunMic } from '../../src/core/mic/pulse'
 import type { MicAccessSecond } from '../../src/shared/model'
-import { cliPath, repoRoot } from '../support/helpers'
+import { cliPath, repoRoot, tempDir } from '../support/helpers'
 
 /**
  * The mic-access lab: a microphone of the test's own (a null sink MuteScope plays into, read through its
  * monitor), stepped pink noise played into it by `mutescope play` (which reports each second's level with
  * wall-clock bounds), real recorders reading it, and `mutescope mic-access` watching them.
  */
+
+/** The real python, not a shim script that would exec() it (--spawn watches the process it starts). */
+export const python = spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], {
+  encoding: 'utf8',
+}).stdout.trim()
 
 export function startPulse(): void {
   const r = spawnSync('sh', [join(repoRoot, 'scripts', 'pulseaudio.sh')], { encoding: 'utf8' })
@@ -29,6 +35,28 @@ export function steppedNoise(file: string, steps: number[], stepS: number): stri
   const made = spawnSync('sox', ['-n', '-r', '48000', '-c', '1', file, ...synth], { encoding: 'utf8' })
   if (made.status !== 0) throw new Error(`sox failed: ${made.stderr}`)
   return file
+}
+
+/**
+ * The lab running: PulseAudio, a microphone of the test's own, and 5 s steps of pink noise some 8 dB apart,
+ * up and down over 30 dB, looped into it: whatever 20 s a monitor watches, the level swings; neighbouring
+ * steps close enough that the playback clock's jitter under load (a few hundred ms) moves a boundary second's
+ * level by a few dB, not by the whole range.
+ */
+export async function startMicLab() {
+  startPulse()
+  const mic = await pulseRunMic(0)
+  const steps = [0.02, 0.05, 0.12, 0.3, 0.7, 0.3, 0.12, 0.05]
+  const player = play(steppedNoise(join(tempDir(), 'steps.wav'), steps, 5), mic.sink, tempDir())
+  await player.started
+  return {
+    mic,
+    player,
+    async stop() {
+      await player.stop()
+      await mic.remove()
+    },
+  }
 }
 
 export interface PlayedSecond {

@@ -3,7 +3,9 @@
  * process has none of them loaded). A family is present in a module that exports its `probe` function.
  */
 export interface AudioFamily {
-  family: 'pulse' | 'alsa' | 'pipewire' | 'portaudio'
+  family: 'pulse' | 'alsa' | 'pipewire' | 'portaudio' | 'coreaudio' | 'wasapi' | 'winmm'
+  /** The one platform (Frida's Process.platform) it exists on; absent: wherever its library loads. */
+  os?: 'darwin'
   /** How the user knows it. */
   name: string
   /** The library that usually carries it. */
@@ -12,6 +14,10 @@ export interface AudioFamily {
   /** The calls through which an app receives microphone audio (the `api` of its mic-access records). */
   reads: string[]
 }
+
+/** The Windows reads: the packets IAudioCaptureClient hands out, the buffers waveIn returns full. */
+export const wasapiRead = 'IAudioCaptureClient::GetBuffer'
+export const waveInRead = 'waveInAddBuffer'
 
 export const audioFamilies: readonly AudioFamily[] = [
   {
@@ -49,9 +55,46 @@ export const audioFamilies: readonly AudioFamily[] = [
     probe: 'Pa_ReadStream',
     reads: ['Pa_ReadStream'],
   },
+  {
+    family: 'coreaudio',
+    os: 'darwin',
+    name: 'Core Audio I/O units',
+    library: 'AudioToolbox',
+    probe: 'AudioUnitRender',
+    reads: ['AudioUnitRender'],
+  },
+  {
+    family: 'coreaudio',
+    os: 'darwin',
+    name: 'Core Audio HAL',
+    library: 'CoreAudio',
+    probe: 'AudioDeviceCreateIOProcID',
+    reads: ['AudioDeviceIOProc'],
+  },
+  // Windows, and Windows programs under Wine (audio/windows.ts).
+  {
+    family: 'wasapi',
+    name: 'WASAPI',
+    library: 'mmdevapi.dll',
+    probe: 'ActivateAudioInterfaceAsync',
+    reads: [wasapiRead],
+  },
+  {
+    family: 'winmm',
+    name: 'waveIn',
+    library: 'winmm.dll',
+    probe: 'waveInOpen',
+    reads: [waveInRead],
+  },
 ]
 
-/** "PulseAudio (libpulse.so.0: pa_stream_peek), ...": what is looked for, for messages. */
-export function lookedFor(): string {
-  return audioFamilies.map((f) => `${f.name} (${f.library}: ${f.reads.join(', ')})`).join(', ')
+/**
+ * "PulseAudio (libpulse.so.0: pa_stream_peek), ...": what is looked for, for messages; on `platform` (Frida's
+ * Process.platform) when known.
+ */
+export function lookedFor(platform?: string): string {
+  return audioFamilies
+    .filter((f) => platform === undefined || f.os === undefined || f.os === platform)
+    .map((f) => `${f.name} (${f.library}: ${f.reads.join(', ')})`)
+    .join(', ')
 }

@@ -30,6 +30,8 @@ export interface AudioHook {
 export interface FamilyHooks {
   family: AudioFamily['family']
   hooks: AudioHook[]
+  /** Attaches again, after Interceptor.detachAll(), what the family hooked beyond its exports (app callbacks). */
+  reattach?(): void
 }
 
 /** Per thread and family: the hooked call the thread is inside. */

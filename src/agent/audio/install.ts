@@ -3,15 +3,23 @@ import type { AudioApiReport, AudioApisMessage } from '../protocol'
 import { config } from '../state'
 import { alsaHooks } from './alsa'
 import { audioFamilies } from './apis'
+import { coreaudioHooks } from './coreaudio'
 import { audioListener, type FamilyHooks } from './hook'
 import { pipewireHooks } from './pipewire'
 import { portaudioHooks } from './portaudio'
 import { pulseHooks } from './pulse'
 import { startReporting } from './report'
+import { hookWindowsAudio, resetWindowsAudio } from './windows'
 
 /** Hooks the audio-capture APIs (one module per family) where a module exports them. */
 
-const families: FamilyHooks[] = [pulseHooks, alsaHooks, pipewireHooks, portaudioHooks]
+const families: FamilyHooks[] = [
+  pulseHooks,
+  alsaHooks,
+  pipewireHooks,
+  portaudioHooks,
+  ...(Process.platform === 'darwin' ? [coreaudioHooks] : []),
+]
 const hooked = new Set<string>()
 
 function isInside(address: NativePointer, module: Module): boolean {
@@ -21,7 +29,9 @@ function isInside(address: NativePointer, module: Module): boolean {
 /** After Interceptor.detachAll(): nothing of ours is hooked; reporting runs when mic access is wanted. */
 export function resetAudio(): void {
   hooked.clear()
+  resetWindowsAudio()
   startReporting(config.micAccess === true)
+  if (config.micAccess) for (const f of families) f.reattach?.()
 }
 
 /** Hooks the audio APIs `module` exports (when mic access is wanted); returns what it found there. */
@@ -46,6 +56,7 @@ export function hookAudio(module: Module): AudioApiReport[] {
     }
     if (fns.length > 0) found.push({ module: module.name, family, fns })
   }
+  found.push(...hookWindowsAudio(module, reportAudio))
   return found
 }
 

@@ -95,7 +95,8 @@ async function capture(opts: CaptureOpts): Promise<void> {
   const host = device && device.kind !== 'local' ? device.address : opts.host
   // Through a portal, every joined process is the app unless a flag narrows it.
   const untargeted = opts.pid === undefined && opts.name === undefined && opts.spawn === undefined
-  const target: Target = device?.kind === 'portal' && untargeted ? { every: true } : targetOf({ ...opts, host })
+  const target: Target =
+    device?.kind === 'portal' && untargeted ? { every: true } : targetOf({ ...opts, host })
   const decoder = new TelemetryDecoder(loadProfile(opts.profile))
   const raw = opts.raw ? openRaw(opts.raw) : null
   const redact = opts.redact ? redactor(opts.redact === true ? defaultRedactions : opts.redact) : null
@@ -195,9 +196,13 @@ export function logProcesses(run: CaptureRun, backend: FridaBackend, log: (s: st
   )
   run.on('detach', (d) => log(`pid ${d.pid} detached (${d.reason})`))
   run.on('deviceLost', (l) =>
-    log(`warning: pid ${l.pid} on ${run.opts.host} is lost (${l.why}); a gap begins, the capture waits for it`),
+    log(
+      `warning: pid ${l.pid} on ${run.opts.host} is lost (${l.why}); a gap begins, the capture waits for it`,
+    ),
   )
-  run.on('deviceBack', (b) => log(`pid ${b.pid} on ${run.opts.host} is back after a ${(b.gapMs / 1000).toFixed(1)} s gap`))
+  run.on('deviceBack', (b) =>
+    log(`pid ${b.pid} on ${run.opts.host} is back after a ${(b.gapMs / 1000).toFixed(1)} s gap`),
+  )
   run.on('warning', (w) => log(`warning: ${w}`))
 }
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
-import { playlistSummary } from '../../core/audio/episode-summary'
 import { fewIntervalsWarning } from '../../shared/run-yield'
 import { action, finiteNumber, printJsonLine } from '../action'
+import { callApi } from '../dispatch'
 import { calibrationOption } from './correlate'
 
 const clock = (s: number) => `${Math.floor(s / 60)}:${String(Math.round(s % 60)).padStart(2, '0')}`
@@ -25,7 +25,7 @@ export function registerEpisodes(program: Command): void {
           opts: { calibration: string; interval?: string; duration?: string; loop?: boolean; json?: boolean },
         ) => {
           const calibrationDb = calibrationOption(opts.calibration) ?? null
-          const result = await playlistSummary(files, calibrationDb)
+          const result = await callApi('episodeSummaries', { episodes: files, calibrationDb })
           const intervalS = opts.interval === undefined ? null : finiteNumber('--interval')(opts.interval)
           const durationS = opts.duration === undefined ? null : finiteNumber('--duration')(opts.duration)
           const warning =

@@ -83,17 +83,21 @@ async function micAccess(opts: MicAccessOpts): Promise<void> {
       await run.start()
       const without = run.pids.filter((pid) => (found.get(pid) ?? []).length === 0)
       const none = `no audio-capture API is loaded in`
+      // The APIs of this computer's platform (in Frida's names); a remote device's is not known here.
+      const looked = lookedFor(
+        opts.host ? undefined : process.platform === 'win32' ? 'windows' : process.platform,
+      )
       if (without.length > 0 && without.length === run.pids.length && !('spawn' in target)) {
         await run.stop()
         // Nothing was watched: the session would only say so, which this message does.
         if (sessionId) store.deleteSession(sessionId)
         throw new UserError(
-          `${none} ${without.map((p) => `pid ${p}`).join(', ')}; looked for ${lookedFor()}. Give the process ` +
+          `${none} ${without.map((p) => `pid ${p}`).join(', ')}; looked for ${looked}. Give the process ` +
             'that records audio (see "mutescope processes"), or --spawn the app so that APIs it loads later are hooked',
         )
       }
       for (const pid of without)
-        log(`pid ${pid}: ${none} it yet (looked for ${lookedFor()}); watching for one to load`)
+        log(`pid ${pid}: ${none} it yet (looked for ${looked}); watching for one to load`)
       log(`watching the microphone reads of ${run.pids.length} process(es): ${run.pids.join(', ')}`)
       const timer = opts.duration ? setTimeout(stop, opts.duration * 1000) : undefined
       const end = await run.done
@@ -118,7 +122,7 @@ export function registerMicAccess(program: Command): void {
       .command('mic-access')
       .description(
         "watch an app's reads from the microphone through the OS audio-capture APIs (PulseAudio, ALSA, " +
-          'PipeWire, PortAudio): per second, process and API the reads, frames, bytes and the RMS and peak ' +
+          'PipeWire, PortAudio; Core Audio on macOS): per second, process and API the reads, frames, bytes and the RMS and peak ' +
           '(dBFS) of what it read, stored as a session. Ends like capture: completed on --duration or Ctrl-C, ' +
           'interrupted when the app exits',
       ),

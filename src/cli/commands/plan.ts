@@ -9,9 +9,9 @@ import { ExperimentRunner } from '../../core/experiment/runner'
 import { dataDir } from '../../core/paths'
 import { PlanStore } from '../../core/store/plan-store'
 import { SessionStore } from '../../core/store/session-store'
-import type { ExperimentEvent } from '../../shared/contract/experiment'
-import type { PlanEvent, PlanRecord, PlanSpec } from '../../shared/contract/plans'
+import type { PlanRecord, PlanSpec } from '../../shared/contract/plans'
 import { action, positiveInt, printJsonLine } from '../action'
+import { callApi } from '../dispatch'
 
 interface RunOptions {
   json?: boolean
@@ -46,10 +46,10 @@ function describePlan(p: PlanRecord): string {
 async function drivePlan(
   opts: RunOptions,
   begin: (runner: PlanRunner) => Promise<PlanRecord>,
-  spec: () => PlanSpec,
+  spec: PlanSpec,
 ): Promise<void> {
   const interactive = process.stdin.isTTY === true && !opts.unattended
-  const instructed = spec().conditions.filter((c) => c.instruction)
+  const instructed = spec.conditions.filter((c) => c.instruction)
   if (instructed.length > 0 && !interactive && !opts.unattended)
     throw new UserError(
       `the plan pauses for ${instructed.length} instruction(s) (e.g. "${instructed[0].instruction}") and stdin is not a terminal to press Enter on: ` +
@@ -64,14 +64,10 @@ async function drivePlan(
   let planId: number | null = null
   let answered: string | null = null
   const keyboard = interactive ? createInterface({ input: process.stdin }) : null
-  events.subscribe((name, payload) => {
-    if (name === 'experimentEvent') {
-      const e = payload as ExperimentEvent
-      if (e.type === 'log') log.write(`[${e.level}] ${e.message}\n`)
-      return
-    }
-    if (name !== 'planEvent') return
-    const e = payload as PlanEvent
+  events.on('experimentEvent', (e) => {
+    if (e.type === 'log') log.write(`[${e.level}] ${e.message}\n`)
+  })
+  events.on('planEvent', (e) => {
     if (e.type === 'run') {
       const line = { run: e.run, sessionId: e.sessionId, status: e.status }
       if (opts.json) printJsonLine(line)
@@ -137,11 +133,7 @@ export function registerPlan(program: Command): void {
     .action(
       action(async (file: string, opts: RunOptions) => {
         const spec = readPlanFile(file)
-        await drivePlan(
-          opts,
-          (runner) => runner.start(spec),
-          () => spec,
-        )
+        await drivePlan(opts, (runner) => runner.start(spec), spec)
       }),
     )
 
@@ -156,12 +148,8 @@ export function registerPlan(program: Command): void {
     .action(
       action(async (raw: string, opts: RunOptions) => {
         const planId = id(raw)
-        let spec: PlanSpec | null = null
-        await drivePlan(
-          opts,
-          (runner) => runner.resume(planId),
-          () => (spec ??= withPlans((p) => p.get(planId).spec)),
-        )
+        const { spec } = await callApi('getPlan', { planId })
+        await drivePlan(opts, (runner) => runner.resume(planId), spec)
       }),
     )
 
@@ -171,7 +159,7 @@ export function registerPlan(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       action(async (raw: string, opts: { json?: boolean }) => {
-        const record = withPlans((p) => p.get(id(raw)))
+        const record = await callApi('getPlan', { planId: id(raw) })
         const live =
           record.status === 'running' || record.status === 'waiting'
             ? await planTiming(record.spec).then(
@@ -190,8 +178,8 @@ export function registerPlan(program: Command): void {
     .description('list stored plans, newest first')
     .option('--json', 'print a JSON array')
     .action(
-      action((opts: { json?: boolean }) => {
-        const list = withPlans((p) => p.list())
+      action(async (opts: { json?: boolean }) => {
+        const list = await callApi('listPlans', {})
         if (opts.json) printJsonLine(list)
         else if (list.length === 0) process.stdout.write('no plans yet\n')
         else
@@ -205,13 +193,4 @@ export function registerPlan(program: Command): void {
           )
       }),
     )
-}
-
-function withPlans<T>(fn: (plans: PlanStore) => T): T {
-  const store = SessionStore.open()
-  try {
-    return fn(new PlanStore(store))
-  } finally {
-    store.close()
-  }
 }

@@ -6,7 +6,7 @@ import { realParts } from '../../core/experiment/real-parts'
 import { ExperimentRunner } from '../../core/experiment/runner'
 import { dataDir } from '../../core/paths'
 import { SessionStore } from '../../core/store/session-store'
-import { experimentPlan, type ExperimentEvent, type ExperimentTarget } from '../../shared/contract/experiment'
+import { experimentPlan, type ExperimentTarget } from '../../shared/contract/experiment'
 import { action, finiteNumber, printJsonLine } from '../action'
 
 function parseTarget(value: string): ExperimentTarget {
@@ -100,9 +100,7 @@ export function registerRun(program: Command): void {
         const events = new EventHub()
         const runner = new ExperimentRunner(store, events, realParts(dir))
         const log = opts.json ? process.stderr : process.stdout
-        events.subscribe((name, payload) => {
-          if (name !== 'experimentEvent') return
-          const e = payload as ExperimentEvent
+        events.on('experimentEvent', (e) => {
           if (e.type === 'log') log.write(`[${e.level}] ${e.message}\n`)
           else if (e.type === 'telemetry')
             log.write(`telemetry ${new Date(e.record.t).toISOString()} ${JSON.stringify(e.record.fields)}\n`)
@@ -114,15 +112,8 @@ export function registerRun(program: Command): void {
               )
         })
         const finished = new Promise<void>((resolve) =>
-          events.subscribe((name, payload) => {
-            const e = payload as { type: string; state?: { phase: string; finished: unknown } }
-            if (
-              name === 'experimentEvent' &&
-              e.type === 'state' &&
-              e.state?.phase === 'idle' &&
-              e.state.finished
-            )
-              resolve()
+          events.on('experimentEvent', (e) => {
+            if (e.type === 'state' && e.state.phase === 'idle' && e.state.finished) resolve()
           }),
         )
         const interrupt = () => void runner.stop({ status: 'completed', reason: 'stopped by the user' })

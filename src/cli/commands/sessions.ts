@@ -1,17 +1,11 @@
 import type { Command } from 'commander'
-import { exportBundle, importBundle } from '../../core/store/bundle'
-import { SessionStore } from '../../core/store/session-store'
 import type { Session, SessionSummary } from '../../shared/model'
 import { action, positiveInt, printJsonLine } from '../action'
+import { exportToFile, importFromFile } from '../bundle-files'
+import { callApi, withApi } from '../dispatch'
 
-async function withStore<T>(fn: (store: SessionStore) => T | Promise<T>): Promise<T> {
-  const store = SessionStore.open()
-  try {
-    return await fn(store)
-  } finally {
-    store.close()
-  }
-}
+/** The session with its id first, as the CLI has always printed it (the contract puts it after the metadata). */
+const idFirst = <S extends Session>({ id, ...rest }: S) => ({ id, ...rest })
 
 function when(t: number | null): string {
   return t === null ? '-' : new Date(t).toISOString().replace('T', ' ').slice(0, 19)
@@ -41,7 +35,7 @@ export function registerSessions(program: Command): void {
     .option('--json', 'print a JSON array')
     .action(
       action(async (opts: { search: string; json?: boolean }) => {
-        const list = await withStore((s) => s.listSessions(opts.search))
+        const list = (await callApi('listSessions', { search: opts.search })).map(idFirst)
         if (opts.json) printJsonLine(list)
         else if (list.length === 0) process.stdout.write('no sessions yet\n')
         else process.stdout.write(list.map(line).join('\n') + '\n')
@@ -54,16 +48,10 @@ export function registerSessions(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       action(async (raw: string, opts: { json?: boolean }) => {
-        const detail = await withStore((s) => {
-          const session = s.getSession(id(raw))
-          return {
-            ...session,
-            telemetry: s.telemetry(session.id).length,
-            windows: s.levelWindows(session.id).length,
-          }
-        })
+        const { session, telemetry, levelWindows } = await callApi('getSession', { id: id(raw) })
+        const detail = { ...idFirst(session), telemetry: telemetry.length, windows: levelWindows.length }
         if (opts.json) printJsonLine(detail)
-        else process.stdout.write(describe(detail as Session) + '\n')
+        else process.stdout.write(describe(detail) + '\n')
       }),
     )
 
@@ -73,8 +61,7 @@ export function registerSessions(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       action(async (raw: string, opts: { json?: boolean }) => {
-        const n = id(raw)
-        await withStore((s) => s.deleteSession(n))
+        const { deleted: n } = await callApi('deleteSession', { id: id(raw) })
         if (opts.json) printJsonLine({ deleted: n })
         else process.stdout.write(`deleted session ${n}\n`)
       }),
@@ -88,7 +75,7 @@ export function registerSessions(program: Command): void {
     .action(
       action(async (raw: string, opts: { out: string; json?: boolean }) => {
         const n = id(raw)
-        const { bytes } = await withStore((s) => exportBundle(s, n, opts.out))
+        const bytes = await withApi((call) => exportToFile(call, n, opts.out))
         if (opts.json) printJsonLine({ id: n, out: opts.out, bytes })
         else process.stdout.write(`exported session ${n} to ${opts.out} (${bytes} bytes)\n`)
       }),
@@ -100,7 +87,7 @@ export function registerSessions(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       action(async (file: string, opts: { json?: boolean }) => {
-        const s = await withStore((store) => importBundle(store, file))
+        const s = idFirst(await withApi((call) => importFromFile(call, file)))
         if (opts.json) printJsonLine(s)
         else process.stdout.write(`imported as session ${s.id}\n`)
       }),

@@ -1,7 +1,6 @@
 import type { Command } from 'commander'
-import { dataDir } from '../../core/paths'
-import { readSettings, updateSettings } from '../../core/settings'
 import { action, printJsonLine } from '../action'
+import { callApi } from '../dispatch'
 import { calibrationOption } from './correlate'
 
 export function registerSettings(program: Command): void {
@@ -14,11 +13,12 @@ export function registerSettings(program: Command): void {
     )
     .option('--json', 'print JSON')
     .action(
-      action((opts: { calibration?: string; json?: boolean }) => {
-        const dir = dataDir()
+      action(async (opts: { calibration?: string; json?: boolean }) => {
         const calibrationDb = calibrationOption(opts.calibration)
         const settings =
-          calibrationDb === undefined ? readSettings(dir) : updateSettings(dir, { calibrationDb })
+          calibrationDb === undefined
+            ? await callApi('getSettings', {})
+            : await callApi('updateSettings', { calibrationDb })
         if (opts.json) printJsonLine(settings)
         else
           process.stdout.write(

@@ -1,4 +1,4 @@
-import type { captureRequests } from '../../shared/contract/capture'
+import type { BackendChoice, captureRequests } from '../../shared/contract/capture'
 import type { FridaBackend } from '../capture/backend'
 import { mappedTlsLibraries } from '../capture/mapped-tls'
 import { groupApplications } from '../capture/process-tree'
@@ -7,10 +7,7 @@ import { UserError } from '../errors'
 import type { HandlerGroup } from './handlers'
 
 /** Opens a backend for one request and always closes it: no bridge process lingers between picker refreshes. */
-async function withBackend<T>(
-  choice: 'auto' | 'node' | 'python',
-  fn: (b: FridaBackend) => Promise<T>,
-): Promise<T> {
+async function withBackend<T>(choice: BackendChoice, fn: (b: FridaBackend) => Promise<T>): Promise<T> {
   const backend = await openBackend(choice)
   try {
     return await fn(backend)

@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto'
-import { CLASS_NAMES, type classifyRequests, type TrainProgress } from '../../shared/contract/classify'
+import {
+  CLASS_NAMES,
+  type classifyRequests,
+  type TrainProgress,
+  type TrainSettings,
+} from '../../shared/contract/classify'
 import { loadDataset, summarize } from '../classify/dataset'
 import { defaultModel, deleteModel, listModels, loadModel, saveModel, summaryOf } from '../classify/models'
 import { errorMessage, UserError } from '../errors'
@@ -8,7 +13,7 @@ import type { HandlerGroup } from './handlers'
 
 interface Job {
   jobId: string
-  settings: { window: number; epochs: number; batch: number; seed: number; split: 'random' | 'leakfree' }
+  settings: TrainSettings
   startedAt: number
   progress: TrainProgress | null
   abort: AbortController

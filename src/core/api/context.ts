@@ -1,3 +1,4 @@
+import type { Output } from '../../shared/contract'
 import type { PlanRunner } from '../experiment/plan-runner'
 import type { ExperimentRunner } from '../experiment/runner'
 import type { JobRunner } from '../jobs/runner'
@@ -10,8 +11,8 @@ export interface AppContext {
   store: SessionStore
   events: EventHub
   dataDir: string
-  /** Which transport serves the UI, shown in Settings. */
-  transport: 'electron' | 'web'
+  /** Which transport serves the API. */
+  transport: Output<'appInfo'>['transport']
   experiment: ExperimentRunner
   /** Experiment plans: their queue runs on `experiment`, one run at a time. */
   plans: PlanRunner

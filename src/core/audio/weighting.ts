@@ -1,3 +1,4 @@
+import type { Weighting } from '../../shared/measures'
 import { UserError } from '../errors'
 
 /**
@@ -12,7 +13,7 @@ import { UserError } from '../errors'
  * up to 10 kHz and 0.12 dB up to 16 kHz, at the cost of three biquads (A) or two (C); Z is no filter.
  * Hand-written because no maintained npm package implements a sample-rate-generic, Class 1 A/C filter.
  */
-export type Weighting = 'A' | 'C' | 'Z'
+export type { Weighting }
 
 /** Pole frequencies of IEC 61672-1 (Annex E), in Hz. */
 const F1 = 20.598997

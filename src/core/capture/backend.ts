@@ -1,7 +1,10 @@
 /** What the capture engine needs from Frida, whichever binding provides it. */
 
-export type BackendKind = 'node' | 'python'
-export type BackendChoice = BackendKind | 'auto'
+import type { backendKind } from '../../shared/contract/capture'
+import type { z } from 'zod'
+
+export type BackendKind = z.infer<typeof backendKind>
+export type { BackendChoice } from '../../shared/contract/capture'
 
 export interface ProcessInfo {
   pid: number
@@ -22,10 +25,7 @@ export type ProcessTarget = { pid: number } | { spawn: string[]; env?: Record<st
  * lists (a portal lists only the processes that lab machines joined to it).
  */
 export type Target =
-  | { pids: number[] }
-  | { name: string }
-  | { spawn: string[]; env?: Record<string, string> }
-  | { every: true }
+  { pids: number[] } | { name: string } | { spawn: string[]; env?: Record<string, string> } | { every: true }
 
 export interface DetachInfo {
   /** Frida's reason: process-terminated, process-replaced, connection-terminated, application-requested... */

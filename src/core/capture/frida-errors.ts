@@ -19,7 +19,7 @@ export function explainFridaError(
   err: { type?: string; message: string },
   target: Target | ProcessTarget | null,
   host: string | null,
-  remote: { label: string; certificate: string | null; version: string } | null = null,
+  remote: { label: string; token: string | null; certificate: string | null; version: string } | null = null,
 ): UserError {
   const { type = '', message } = err
   const what = describe(target, host)
@@ -65,13 +65,15 @@ export function explainFridaError(
 function remoteRefusal(
   type: string,
   message: string,
-  remote: { label: string; certificate: string | null; version: string },
+  remote: { label: string; token: string | null; certificate: string | null; version: string },
 ): UserError | null {
   const { label } = remote
   if (/incorrect token|authenticat|not authorized|unauthorized/i.test(message))
     return new UserError(
-      `${label} refused the token (${message}): give the token the device was started with ` +
-        '("mutescope devices add ... --token T", or the one "mutescope portal serve" printed)',
+      remote.token === null
+        ? `${label} requires a token (${message}): register it with the device's token ("mutescope devices add ... --token T")`
+        : `${label} refused the token (${message}): give the token the device was started with ` +
+            '("mutescope devices add ... --token T", or the one "mutescope portal serve" printed)',
       'auth',
     )
   if (/certificate|tls|handshake/i.test(message))
@@ -92,7 +94,10 @@ function remoteRefusal(
         'install the same Frida version on both ends (pip install frida==VERSION)',
       'version',
     )
-  if (type === 'ServerNotRunningError' || /unable to connect|connection refused|could not connect/i.test(message))
+  if (
+    type === 'ServerNotRunningError' ||
+    /unable to connect|connection refused|could not connect/i.test(message)
+  )
     return new UserError(
       `cannot reach ${label} (${message}): check that it runs and listens there ` +
         '("mutescope devices list" shows whether each device answers)',

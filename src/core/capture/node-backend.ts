@@ -97,7 +97,10 @@ export class NodeBackend implements FridaBackend {
     let d = this.devices.get(key)
     if (!d) {
       const r = host ? this.remotes.get(host) : undefined
-      const options = { ...(r?.token ? { token: r.token } : {}), ...(r?.certificate ? { certificate: r.certificate } : {}) }
+      const options = {
+        ...(r?.token ? { token: r.token } : {}),
+        ...(r?.certificate ? { certificate: r.certificate } : {}),
+      }
       d = host ? this.frida.getDeviceManager().addRemoteDevice(host, options) : this.frida.getLocalDevice()
       this.devices.set(key, d)
     }
@@ -113,7 +116,10 @@ export class NodeBackend implements FridaBackend {
     this.remotes.set(address, options)
     // The device manager keeps one device per address: new options need a new device.
     if (this.devices.delete(address))
-      await this.frida.getDeviceManager().removeRemoteDevice(address).catch(() => undefined)
+      await this.frida
+        .getDeviceManager()
+        .removeRemoteDevice(address)
+        .catch(() => undefined)
   }
 
   /** The system parameters; a portal has none, and its processes are listed without probing their Frida. */

@@ -233,6 +233,7 @@ export class PythonBackend implements FridaBackend {
       await s.detach().catch(() => undefined)
       throw explainFridaError(err as { type?: string; message: string }, target, null, {
         label: `the portal at ${portal}`,
+        token: options.token,
         certificate: options.certificate,
         version: this.version,
       })

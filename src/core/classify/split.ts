@@ -1,7 +1,8 @@
+import type { SplitKind } from '../../shared/contract/classify'
 import type { Recording, Windows } from './dataset'
 import { makeRng, shuffle, type Rng } from './random'
 
-export type SplitKind = 'random' | 'leakfree'
+export type { SplitKind }
 
 export interface Split {
   train: Int32Array

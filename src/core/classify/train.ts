@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core'
+import type { TrainSettings } from '../../shared/contract/classify'
 import { UserError } from '../errors'
 import { tfReady } from './backend'
 import { makeWindows, type Dataset, type Windows } from './dataset'
@@ -9,12 +10,7 @@ import { Network } from './network'
 import { makeRng, shuffle } from './random'
 import { leakFreeSplit, randomSplit, type SplitKind } from './split'
 
-export interface TrainOptions {
-  window: number
-  epochs: number
-  batch: number
-  seed: number
-  split: SplitKind
+export interface TrainOptions extends TrainSettings {
   learningRate?: number
   /** Called after every epoch (training loss, validation metrics, best checkpoint so far). */
   onEpoch?: (p: EpochProgress) => void

@@ -1,6 +1,5 @@
 import {
   experimentPlan,
-  type ExperimentEvent,
   type ExperimentPlan,
   type ExperimentState,
   type ExperimentTarget,
@@ -287,9 +286,8 @@ export class PlanRunner {
     let sessionId: number | null = null
     let settle!: (f: Finished | null) => void
     const ended = new Promise<Finished | null>((resolve) => (settle = resolve))
-    const unsubscribe = this.events.subscribe((name, payload) => {
-      const e = payload as ExperimentEvent
-      if (name !== 'experimentEvent' || e.type !== 'state') return
+    const unsubscribe = this.events.on('experimentEvent', (e) => {
+      if (e.type !== 'state') return
       if (sessionId === null && e.state.sessionId !== null) {
         sessionId = e.state.sessionId
         this.plans.startRun(a.planId, run.run, sessionId)

@@ -5,6 +5,7 @@ import { classifierSet, SET_TITLES, type ClassifierSet } from '../../shared/cont
 import type { FigureKind, FigureOptions, ModelFigureOptions } from '../../shared/contract/figures'
 import { LEVEL_MEASURES, MEASURES, type LevelMeasure } from '../../shared/measures'
 import { api } from '../api'
+import { optionalNumber } from '../formNumbers'
 import { base64ToBytes, downloadBytes } from '../download'
 import { FieldError, invalidProps } from './FieldError'
 
@@ -30,10 +31,7 @@ function numberField(
   errors: Errors,
   key: keyof Errors,
 ) {
-  if (text.trim() === '') return undefined
-  const n = Number(text)
-  if (!Number.isFinite(n) || n < lo || n > hi) errors[key] = problem
-  return n
+  return optionalNumber(text, (n) => n >= lo && n <= hi, problem, errors, key)
 }
 
 /**

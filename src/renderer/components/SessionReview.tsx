@@ -55,9 +55,10 @@ export function SessionReview({
   const [error, setError] = useState<string | null>(null)
   /** Bumped when the session's calibration changes, which changes every level of the analysis. */
   const [calibrated, setCalibrated] = useState(0)
-  /** The time span the timeline (and the lane under it) is zoomed to; null: the whole session. */
-  const [zoom, setZoom] = useState<[number, number] | null>(null)
-  useEffect(() => setZoom(null), [sessionId])
+  /** The time span the timeline (and the lane under it) is zoomed to, for its session; null: all of it. */
+  const [zoomed, setZoomed] = useState<{ sessionId: number; span: [number, number] } | null>(null)
+  const zoom = zoomed?.sessionId === sessionId ? zoomed.span : null
+  const setZoom = (span: [number, number] | null) => setZoomed(span && { sessionId, span })
   const alignKey = JSON.stringify(align)
   // Fetched apart from the plots: the lane moves every second, the telemetry once an interval.
   const [micLoaded, reloadMic] = useRequest(

@@ -1,11 +1,9 @@
 import { useEffect, useMemo, useState } from 'react'
-import { fridaHost, type ApplicationInfo } from '../../shared/contract/capture'
+import { fridaHost, type ApplicationInfo, type BackendChoice as Backend } from '../../shared/contract/capture'
 import type { ExperimentState, ExperimentTarget } from '../../shared/contract/experiment'
 import { api } from '../api'
 import { useRequest } from '../useRequest'
 import { ErrorState, Loading } from './Status'
-
-type Backend = 'auto' | 'node' | 'python'
 
 export interface PickedTarget {
   target: Extract<ExperimentTarget, { kind: 'pid' | 'name' | 'spawn' }>

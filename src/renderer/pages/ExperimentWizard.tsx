@@ -4,7 +4,16 @@ import { api } from '../api'
 import { calibrationHelp, parseCalibration } from '../calibration'
 import { EpisodeSummaryPanel } from '../components/EpisodeSummaryPanel'
 import { FieldError, invalidProps, TextField } from '../components/FieldError'
-import { TargetPicker, type PickedTarget } from '../components/TargetPicker'
+import {
+  EpisodesField,
+  MISSING_TARGET,
+  missingTarget,
+  ProfileField,
+  TargetChoice,
+  TimingFields,
+} from '../components/RunFields'
+import type { PickedTarget } from '../components/TargetPicker'
+import { optionalNumber } from '../formNumbers'
 import { useDraft } from '../wizardDraft'
 
 const metaFields = [
@@ -17,26 +26,9 @@ const metaFields = [
 ] as const
 type MetaKey = (typeof metaFields)[number][0]
 
-type Errors = Partial<Record<'target' | 'duration' | 'interval' | 'distance' | 'calibration', string>>
-
-/** An optional number field: null when empty; a problem in plain words when it is not a number in range. */
-function optionalNumber(
-  v: string,
-  ok: (n: number) => boolean,
-  problem: string,
-  errors: Errors,
-  key: keyof Errors,
-) {
-  if (v.trim() === '') return null
-  const n = Number(v)
-  if (!Number.isFinite(n) || !ok(n)) errors[key] = problem
-  return n
-}
-
-function missingTarget(p: PickedTarget): boolean {
-  const t = p.target
-  return (t.kind === 'name' && !t.name.trim()) || (t.kind === 'spawn' && !t.command.trim())
-}
+type Errors = Partial<
+  Record<'target' | 'episodes' | 'duration' | 'interval' | 'distance' | 'calibration', string>
+>
 
 /** The plan of a muted-call experiment: what to audit, what to play into its microphone, and what to record. */
 export function ExperimentWizard({ onStart }: { onStart: (plan: ExperimentPlanInput) => void }) {
@@ -94,30 +86,33 @@ export function ExperimentWizard({ onStart }: { onStart: (plan: ExperimentPlanIn
   function submit(e: FormEvent) {
     e.preventDefault()
     const errs: Errors = {}
-    if (!useReference && missingTarget(picked))
-      errs.target = 'Choose the app to audit: pick a running process, or give its name or a command to start.'
+    if (!useReference && missingTarget(picked)) errs.target = MISSING_TARGET
+    if (episodeList.length === 0) errs.episodes = 'Give at least one episode file to play.'
     const positive = (n: number) => n > 0
-    const durationS = optionalNumber(
-      duration,
-      positive,
-      'Enter the duration in seconds, e.g. 120, or leave it empty.',
-      errs,
-      'duration',
-    )
-    const intervalS = optionalNumber(
-      interval,
-      positive,
-      'Enter the interval in seconds, e.g. 5, or leave it empty.',
-      errs,
-      'interval',
-    )
-    const distanceCm = optionalNumber(
-      distance,
-      (n) => n >= 0,
-      'Enter the distance in centimetres, e.g. 25, or leave it empty.',
-      errs,
-      'distance',
-    )
+    const durationS =
+      optionalNumber(
+        duration,
+        positive,
+        'Enter the duration in seconds, e.g. 120, or leave it empty.',
+        errs,
+        'duration',
+      ) ?? null
+    const intervalS =
+      optionalNumber(
+        interval,
+        positive,
+        'Enter the interval in seconds, e.g. 5, or leave it empty.',
+        errs,
+        'interval',
+      ) ?? null
+    const distanceCm =
+      optionalNumber(
+        distance,
+        (n) => n >= 0,
+        'Enter the distance in centimetres, e.g. 25, or leave it empty.',
+        errs,
+        'distance',
+      ) ?? null
     if (calibrationDb.error) errs.calibration = calibrationDb.error
     setErrors(errs)
     if (Object.keys(errs).length > 0) return
@@ -140,50 +135,27 @@ export function ExperimentWizard({ onStart }: { onStart: (plan: ExperimentPlanIn
 
   return (
     <form className="card grid" aria-label="Experiment plan" onSubmit={submit} noValidate>
-      <fieldset className="wide row">
-        <legend>Target app</legend>
-        <label className="inline">
-          <input type="radio" name="target" checked={useReference} onChange={() => setUseReference(true)} />{' '}
-          Reference app (refvca, a model of a muted app)
-        </label>
-        <label className="inline">
-          <input type="radio" name="target" checked={!useReference} onChange={() => setUseReference(false)} />{' '}
-          A conferencing app on this or a lab computer
-        </label>
-        <FieldError id="target-error" error={errors.target} />
-      </fieldset>
-      {!useReference && (
-        <div className="wide">
-          <TargetPicker value={picked} onChange={setPicked} />
-        </div>
-      )}
-      <label>
-        Extraction profile (webex, generic or a file)
-        <input value={profile} onChange={(e) => setProfile(e.target.value)} />
-      </label>
-      <label className="wide">
-        Episodes (one file per line)
-        <textarea rows={3} value={episodes} onChange={(e) => setEpisodes(e.target.value)} required />
-      </label>
+      <TargetChoice
+        name="target"
+        useReference={useReference}
+        onUseReference={setUseReference}
+        picked={picked}
+        onPicked={setPicked}
+        error={errors.target}
+      />
+      <ProfileField value={profile} onChange={setProfile} />
+      <EpisodesField value={episodes} onChange={setEpisodes} error={errors.episodes} />
       <label>
         Playback device (empty: MuteScope’s virtual microphone)
         <input value={outputDevice} onChange={(e) => setOutputDevice(e.target.value)} />
       </label>
-      <TextField
-        id="duration"
-        label="Duration (s, empty: until the playlist ends)"
-        inputMode="decimal"
-        value={duration}
-        onChange={setDuration}
-        error={errors.duration}
-      />
-      <TextField
-        id="interval"
-        label="Telemetry interval (s, empty: the profile’s)"
-        inputMode="decimal"
-        value={interval}
-        onChange={setIntervalS}
-        error={errors.interval}
+      <TimingFields
+        durationLabel="Duration (s, empty: until the playlist ends)"
+        duration={duration}
+        onDuration={setDuration}
+        interval={interval}
+        onInterval={setIntervalS}
+        errors={errors}
       />
       <label className="inline">
         <input type="checkbox" checked={loop} onChange={(e) => setLoop(e.target.checked)} /> Loop the playlist

@@ -3,9 +3,18 @@ import type { z } from 'zod'
 import { refvcaMode, type RefvcaMode } from '../../shared/contract/experiment'
 import { planSpec, type PlanSpec, type PlanSpecInput, type PlanTarget } from '../../shared/contract/plans'
 import { api } from '../api'
-import { FieldError, invalidProps, TextField } from '../components/FieldError'
+import { FieldError, TextField } from '../components/FieldError'
 import { ErrorState } from '../components/Status'
-import { TargetPicker, type PickedTarget } from '../components/TargetPicker'
+import {
+  EpisodesField,
+  MISSING_TARGET,
+  missingTarget,
+  ProfileField,
+  TargetChoice,
+  TimingFields,
+} from '../components/RunFields'
+import type { PickedTarget } from '../components/TargetPicker'
+import { optionalNumber } from '../formNumbers'
 
 interface ConditionDraft {
   micMode: string
@@ -36,12 +45,13 @@ function numberField(
   key: string,
   integer = false,
 ): number | undefined {
-  if (text.trim() === '') return undefined
-  const n = Number(text)
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))
-    errors[key] =
-      `Enter the ${what} as a ${integer ? 'whole ' : ''}number greater than 0, e.g. ${integer ? 2 : 5}.`
-  return n
+  return optionalNumber(
+    text,
+    (n) => n > 0 && (!integer || Number.isInteger(n)),
+    `Enter the ${what} as a ${integer ? 'whole ' : ''}number greater than 0, e.g. ${integer ? 2 : 5}.`,
+    errors,
+    key,
+  )
 }
 
 /** Plain words for the contract's complaints, placed on the field they concern. */
@@ -59,9 +69,9 @@ function placeIssues(error: z.ZodError, errors: Errors): void {
 function toTarget(useReference: boolean, picked: PickedTarget): PlanTarget | null {
   if (useReference) return 'refvca'
   const t = picked.target
+  if (missingTarget(picked)) return null
   if (t.kind === 'pid') return t.pid
-  if (t.kind === 'spawn') return t.command.trim() ? { spawn: t.command } : null
-  return t.name.trim() ? t.name.trim() : null
+  return t.kind === 'spawn' ? { spawn: t.command } : t.name.trim()
 }
 
 /**
@@ -102,8 +112,7 @@ export function PlanWizard({
   function build(): { spec: PlanSpec | null; errors: Errors } {
     const errs: Errors = {}
     const target = toTarget(useReference, picked)
-    if (target === null)
-      errs.target = 'Choose the app to audit: pick a running process, or give a name or a command.'
+    if (target === null) errs.target = MISSING_TARGET
     const input: PlanSpecInput = {
       name: name.trim(),
       target: target ?? 'refvca',
@@ -224,58 +233,27 @@ export function PlanWizard({
         </label>
       </div>
       <TextField id="name" label="Plan name" value={name} onChange={setName} error={errors.name} />
-      <fieldset className="wide row">
-        <legend>Target app</legend>
-        <label className="inline">
-          <input
-            type="radio"
-            name="plan-target"
-            checked={useReference}
-            onChange={() => setUseReference(true)}
-          />{' '}
-          Reference app (refvca)
-        </label>
-        <label className="inline">
-          <input
-            type="radio"
-            name="plan-target"
-            checked={!useReference}
-            onChange={() => setUseReference(false)}
-          />{' '}
-          A conferencing app
-        </label>
-        <FieldError id="target-error" error={errors.target} />
-      </fieldset>
-      {!useReference && (
-        <div className="wide">
-          <TargetPicker value={picked} onChange={setPicked} />
-        </div>
-      )}
-      <label className="wide">
-        Episodes (one file per line; each run plays one)
-        <textarea
-          rows={3}
-          value={episodes}
-          onChange={(e) => setEpisodes(e.target.value)}
-          {...invalidProps('episodes-error', errors.episodes)}
-        />
-        <FieldError id="episodes-error" error={errors.episodes} />
-      </label>
-      <TextField
-        id="intervalS"
-        label="Telemetry interval (s, empty: the profile’s)"
-        inputMode="decimal"
-        value={intervalS}
-        onChange={setIntervalS}
-        error={errors.intervalS}
+      <TargetChoice
+        name="plan-target"
+        useReference={useReference}
+        onUseReference={setUseReference}
+        picked={picked}
+        onPicked={setPicked}
+        error={errors.target}
       />
-      <TextField
-        id="durationS"
-        label="Duration of each run (s, empty: the whole episode)"
-        inputMode="decimal"
-        value={durationS}
-        onChange={setDurationS}
-        error={errors.durationS}
+      <EpisodesField
+        hint="each run plays one"
+        value={episodes}
+        onChange={setEpisodes}
+        error={errors.episodes}
+      />
+      <TimingFields
+        durationLabel="Duration of each run (s, empty: the whole episode)"
+        duration={durationS}
+        onDuration={setDurationS}
+        interval={intervalS}
+        onInterval={setIntervalS}
+        errors={{ duration: errors.durationS, interval: errors.intervalS }}
       />
       <TextField
         id="repeats"
@@ -285,10 +263,7 @@ export function PlanWizard({
         onChange={setRepeats}
         error={errors.repeats}
       />
-      <label>
-        Extraction profile
-        <input value={profile} onChange={(e) => setProfile(e.target.value)} />
-      </label>
+      <ProfileField value={profile} onChange={setProfile} />
       {conditions.map((c, i) => (
         <fieldset key={i} className="wide conditions" aria-label={`Condition ${i + 1}`}>
           <legend>Condition {i + 1}</legend>

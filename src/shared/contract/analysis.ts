@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { levelMeasure } from '../measures'
+import { levelMeasure, weighting } from '../measures'
 import { levelSecond } from '../model'
 import { request } from './define'
 
@@ -83,7 +83,7 @@ export const analysisResult = z.object({
     intervalS: z.number(),
     playbackStartT: z.number(),
     minCoverage: z.number(),
-    weighting: z.enum(['A', 'C', 'Z']),
+    weighting,
   }),
   bestLag: bestLag.nullable(),
   /** The offset added to every level (dB SPL of digital full scale); null: levels are dB re full scale. */

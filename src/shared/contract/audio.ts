@@ -1,7 +1,6 @@
 import { z } from 'zod'
+import { weighting } from '../measures'
 import { request } from './define'
-
-export const weighting = z.enum(['A', 'C', 'Z'])
 
 /** Where MuteScope plays episodes and what the meeting app must pick as its microphone. */
 export const micStatus = z.object({

@@ -1,7 +1,10 @@
 import { z } from 'zod'
 import { request } from './define'
 
-export const backendChoice = z.enum(['auto', 'node', 'python'])
+/** The Frida binding: the npm one in-process, or pip's through a bridge; auto takes whichever is installed. */
+export const backendKind = z.enum(['node', 'python'])
+export const backendChoice = z.enum(['auto', ...backendKind.options])
+export type BackendChoice = z.infer<typeof backendChoice>
 
 /** A remote frida-server's HOST:PORT (IPv6 in brackets); null for this computer. */
 export const fridaHost = z

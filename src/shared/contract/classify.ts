@@ -50,6 +50,7 @@ export const SET_TITLES = {
 /** CLASS_NAMES short enough for table headers and matrix axes. */
 export const SHORT_LABELS = ['music', 'cook/eat', 'talking', 'dog', 'keyboard', 'cleaning'] as const
 export const splitKind = z.enum(['random', 'leakfree'])
+export type SplitKind = z.infer<typeof splitKind>
 
 export const classMetrics = z.object({
   label: z.string(),
@@ -84,7 +85,8 @@ const seed = z
   .min(0)
   .max(2 ** 31)
 
-const trainSettings = z.object({ window: windowSize, epochs, batch, seed, split: splitKind })
+export const trainSettings = z.object({ window: windowSize, epochs, batch, seed, split: splitKind })
+export type TrainSettings = z.infer<typeof trainSettings>
 
 export const trainCounts = z.object({
   train: z.number().int(),

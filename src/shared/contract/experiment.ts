@@ -8,7 +8,7 @@ import {
   sessionStatus,
   telemetryRecord,
 } from '../model'
-import { fridaHost } from './capture'
+import { backendChoice, fridaHost } from './capture'
 import { request } from './define'
 
 export const experimentTarget = z.discriminatedUnion('kind', [
@@ -34,7 +34,7 @@ export const experimentPlan = z
     target: experimentTarget,
     /** A remote frida-server HOST:PORT; null for this computer. */
     host: fridaHost,
-    backend: z.enum(['auto', 'node', 'python']).default('auto'),
+    backend: backendChoice.default('auto'),
     profile: z.string().min(1).max(4096).default('webex'),
     episodes: z.array(z.string().min(1).max(4096)).min(1, 'choose at least one episode').max(1000),
     /** A playback device by name; null sets up (or reuses) MuteScope's virtual microphone. */

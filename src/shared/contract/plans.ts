@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { sessionPatch } from '../model'
-import { fridaHost } from './capture'
+import { backendChoice, fridaHost } from './capture'
 import { request } from './define'
 import { refvcaOptions } from './experiment'
 
@@ -61,7 +61,7 @@ export const planSpec = z
     repeats: z.number().int().min(1).max(1000).default(1),
     conditions: z.array(planCondition).min(1, 'add at least one condition').max(100),
     profile: z.string().min(1).max(4096).default('webex'),
-    backend: z.enum(['auto', 'node', 'python']).default('auto'),
+    backend: backendChoice.default('auto'),
     host: fridaHost,
     /** A playback device by name; absent: MuteScope's virtual microphone. */
     outputDevice: z.string().min(1).max(512).optional(),

@@ -65,7 +65,8 @@ export const sessionsRequests = {
     'Starts restoring a session bundle of this many bytes, sent with importSessionChunk; with ifDuplicate "ask", a bundle already imported waits for finishImport',
     z
       .object({
-        bytes: z.number().int().positive().max(maxBundleBytes),
+        /** An empty file is sent as one empty chunk, which the import refuses as no bundle. */
+        bytes: z.number().int().nonnegative().max(maxBundleBytes),
         ifDuplicate: z.enum(['ask', 'import']).default('import'),
       })
       .strict(),

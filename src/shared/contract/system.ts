@@ -10,7 +10,8 @@ export const systemRequests = {
       dataDir: z.string(),
       platform: z.string(),
       node: z.string(),
-      transport: z.enum(['electron', 'web']),
+      /** Who serves the API: the desktop app, web mode, or one CLI command. */
+      transport: z.enum(['electron', 'web', 'cli']),
     }),
   ),
 }
