@@ -15,8 +15,13 @@ neither a spawned target (which inherits them) nor a library that prints can wri
 
 import json
 import os
+import signal
 import sys
 import threading
+
+# Ctrl-C in a terminal reaches the whole process group: the host stops the capture and then closes stdin,
+# which is when the bridge ends (detaching first), never at the keypress.
+signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 proto_in = os.fdopen(os.dup(0), "r", encoding="utf-8", errors="replace")
 proto_out = os.fdopen(os.dup(1), "wb")

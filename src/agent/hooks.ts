@@ -149,7 +149,7 @@ export const plainHooks: PlainHook[] = [
   },
   {
     // (hRequest, headers, headersLength, optional, optionalLength, totalLength, context): the optional body.
-    fn: 'WinHttpSendRequestX',
+    fn: 'WinHttpSendRequest',
     group: 'winhttp',
     dir: 'out',
     modules: /^winhttp\.dll$/i,

@@ -1,14 +1,13 @@
 import type { Command } from 'commander'
 import { writeFileSync } from 'node:fs'
-import { analyzeSession } from '../../core/analysis/analyze'
 import { pairsCsv } from '../../core/analysis/pairs-csv'
 import { svgToPng } from '../../core/analysis/plot-png'
 import { plotSvg } from '../../core/analysis/plot-svg'
-import { UserError } from '../../core/errors'
-import { SessionStore } from '../../core/store/session-store'
+import { cannotWrite, UserError } from '../../core/errors'
 import type { AlignMethod, AnalysisResult, LevelStats } from '../../shared/contract/analysis'
 import { ALIGN_METHOD_NAMES, LEVEL_MEASURES, levelMeasure, measureLabel } from '../../shared/measures'
 import { action, finiteNumber, positiveInt, printJsonLine } from '../action'
+import { callApi } from '../dispatch'
 
 /** Numbers arrive as text and are parsed inside the action, where a bad value is a UserError (exit 1). */
 interface Options {
@@ -124,7 +123,7 @@ function write(file: string, data: string | Buffer): void {
   try {
     writeFileSync(file, data)
   } catch (err) {
-    throw new UserError(`cannot write ${file}: ${(err as Error).message}; choose a writable path`)
+    throw cannotWrite(file, err)
   }
 }
 
@@ -157,7 +156,7 @@ export function registerCorrelate(program: Command): void {
     .option('--csv <file>', 'write the aligned windows as CSV')
     .option('--json', 'print one JSON object')
     .action(
-      action((raw: string, opts: Options) => {
+      action(async (raw: string, opts: Options) => {
         const id = positiveInt('session id')(raw)
         if (opts.method !== 'aligned' && opts.method !== 'fixed')
           throw new UserError(`--method must be aligned or fixed, got "${opts.method}"`)
@@ -166,22 +165,17 @@ export function registerCorrelate(program: Command): void {
           throw new UserError(`--level must be one of ${LEVEL_MEASURES.join(', ')}, got "${opts.level}"`)
         const scale = positiveNumber('--scale', opts.scale)
         if (scale > 8) throw new UserError(`--scale must be at most 8, got "${opts.scale}"`)
-        const store = SessionStore.open()
-        let result: AnalysisResult
-        try {
-          result = analyzeSession(store, id, {
-            method: opts.method,
-            offsetS: finiteNumber('--offset')(opts.offset),
-            lagS: finiteNumber('--lag')(opts.lag),
-            bestLag: opts.bestLag ?? false,
-            lagRangeS: positiveNumber('--lag-range', opts.lagRange),
-            lagStepS: positiveNumber('--lag-step', opts.lagStep),
-            intervalS: positiveNumber('--interval', opts.interval),
-            calibrationDb: calibrationOption(opts.calibration),
-          })
-        } finally {
-          store.close()
-        }
+        const result = await callApi('analyzeSession', {
+          id,
+          method: opts.method,
+          offsetS: finiteNumber('--offset')(opts.offset),
+          lagS: finiteNumber('--lag')(opts.lag),
+          bestLag: opts.bestLag ?? false,
+          lagRangeS: positiveNumber('--lag-range', opts.lagRange),
+          lagStepS: positiveNumber('--lag-step', opts.lagStep),
+          intervalS: positiveNumber('--interval', opts.interval),
+          calibrationDb: calibrationOption(opts.calibration),
+        })
         const plot = { level: level.data, title: opts.title }
         const svg = opts.svg || opts.png ? plotSvg(result, plot) : ''
         if (opts.svg) write(opts.svg, svg)

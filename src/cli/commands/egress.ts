@@ -1,12 +1,14 @@
 import type { Command } from 'commander'
-import { analyzeEgress, writeEgressPcapng, type EgressReport } from '../../core/egress/analyze'
+import { noEgress, writeEgressPcapng } from '../../core/egress/analyze'
 import { SessionStore } from '../../core/store/session-store'
+import type { EgressReportView } from '../../shared/contract/egress'
 import { action, positiveInt, printJsonLine } from '../action'
+import { callApi } from '../dispatch'
 
 const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`
 const time = (t: number) => new Date(t).toISOString().replace('T', ' ').slice(0, 23)
 
-function text(r: EgressReport): string {
+function text(r: EgressReportView): string {
   const lines = [
     `session ${r.sessionId}: ${r.proven} of ${r.records} telemetry records proven on the wire ` +
       `(${count(r.streams.length, 'stream')}, ${count(r.secrets, 'TLS secret')}, ` +
@@ -47,31 +49,29 @@ export function registerEgress(program: Command): void {
     .action(
       action(async (raw: string, opts: { json?: boolean; pcapng?: string }) => {
         const id = positiveInt('session id')(raw)
-        const store = SessionStore.open()
-        try {
-          if (opts.pcapng) {
-            const w = await writeEgressPcapng(store, id, opts.pcapng)
-            const note = `wrote ${w.packets} with ${w.secrets} TLS secrets embedded\n`
-            if (opts.json) process.stderr.write(`mutescope: ${note}`)
-            else process.stdout.write(note)
-          }
-          const r = await analyzeEgress(store, id)
-          if (!opts.json) process.stdout.write(text(r))
-          else
-            printJsonLine({
-              records: r.records,
-              proven: r.proven,
-              streams: r.streams.map((s) => ({
-                server: s.server,
-                peer: s.peer,
-                packets: s.packets,
-                bytes: s.bytes,
-              })),
-              unproven: r.unproven,
-            })
-        } finally {
-          store.close()
+        if (opts.pcapng) {
+          // Written here, whatever its size: the API's egressPcapng carries at most maxEgressPcapngBytes.
+          const store = SessionStore.open()
+          const w = await writeEgressPcapng(store, id, opts.pcapng).finally(() => store.close())
+          const note = `wrote ${w.packets} with ${w.secrets} TLS secrets embedded\n`
+          if (opts.json) process.stderr.write(`mutescope: ${note}`)
+          else process.stdout.write(note)
         }
+        const r = await callApi('egressReport', { id, listAll: true })
+        if (r.status === 'none') throw noEgress(id)
+        if (!opts.json) process.stdout.write(text(r))
+        else
+          printJsonLine({
+            records: r.records,
+            proven: r.proven,
+            streams: r.streams.map((s) => ({
+              server: s.server,
+              peer: s.peer,
+              packets: s.packets,
+              bytes: s.bytes,
+            })),
+            unproven: r.unproven,
+          })
       }),
     )
 }

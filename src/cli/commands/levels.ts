@@ -1,8 +1,8 @@
 import type { Command } from 'commander'
-import { fileLevels } from '../../core/audio/file-levels'
 import type { Weighting } from '../../core/audio/weighting'
 import { UserError } from '../../core/errors'
 import { action, finiteNumber, printJsonLine } from '../action'
+import { callApi } from '../dispatch'
 
 const db = (x: number | null) => (x === null ? '    -' : x.toFixed(1).padStart(6))
 
@@ -41,7 +41,7 @@ export function registerLevels(program: Command): void {
           const windowS = windowOption(opts.window)
           const weighting = weightingOption(opts.weighting)
           const calibrationDb = finiteNumber('--calibration')(opts.calibration)
-          const levels = await fileLevels(file, { windowS, weighting, calibrationDb })
+          const levels = await callApi('fileLevels', { file, windowS, weighting, calibrationDb })
           if (opts.json) return printJsonLine(levels)
           const w = weighting
           const lines = [

@@ -1,7 +1,8 @@
 import type { Command } from 'commander'
-import { micSetup, micStatus, micTeardown } from '../../core/mic'
+import { micSetup } from '../../core/mic'
 import type { MicStatus } from '../../shared/contract/audio'
 import { action, printJsonLine } from '../action'
+import { callApi } from '../dispatch'
 
 function describe(s: MicStatus): string {
   if (!s.ready) return `no virtual microphone (${s.backend}): ${s.install}`
@@ -39,16 +40,20 @@ export function registerMic(program: Command): void {
   sub(
     'status',
     'whether the virtual microphone exists, and what to install when it does not',
-    micStatus,
+    () => callApi('micStatus', {}),
     describe,
   )
   sub(
     'setup',
     'create it (Linux; kept until "mic teardown") or find it (Windows, macOS); safe to repeat',
+    // Not the API's micSetup: a microphone made from the app goes away with it, this one stays.
     () => micSetup(),
     describe,
   )
-  sub('teardown', 'remove the virtual microphone MuteScope created; safe to repeat', micTeardown, (r) =>
-    r.removed > 0 ? `removed the virtual microphone (${r.removed} modules)` : 'nothing to remove',
+  sub(
+    'teardown',
+    'remove the virtual microphone MuteScope created; safe to repeat',
+    () => callApi('micTeardown', {}),
+    (r) => (r.removed > 0 ? `removed the virtual microphone (${r.removed} modules)` : 'nothing to remove'),
   )
 }

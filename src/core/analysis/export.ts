@@ -1,3 +1,4 @@
+import type { Input, Output } from '../../shared/contract'
 import type { AlignOptions, PlotOptions } from '../../shared/contract/analysis'
 import type { SessionStore } from '../store/session-store'
 import { analyzeSession } from './analyze'
@@ -5,14 +6,8 @@ import { pairsCsv } from './pairs-csv'
 import { svgToPng } from './plot-png'
 import { plotSvg } from './plot-svg'
 
-export type ExportFormat = 'svg' | 'png' | 'csv'
-
-export interface ExportedFile {
-  fileName: string
-  mimeType: string
-  encoding: 'utf8' | 'base64'
-  data: string
-}
+type ExportFormat = Input<'exportPlot'>['format']
+type ExportedFile = Output<'exportPlot'>
 
 /** One export of a session's analysis as the UI downloads it: text stays text, PNG travels as base64. */
 export function exportAnalysis(

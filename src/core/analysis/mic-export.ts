@@ -1,3 +1,4 @@
+import type { Input, Output } from '../../shared/contract'
 import type { SessionStore } from '../store/session-store'
 import { micReview } from './mic-review'
 import { mutedAt, processNames } from './mic-summary'
@@ -30,8 +31,8 @@ function cell(v: number | string | null): string {
 export function exportMicAccess(
   store: SessionStore,
   id: number,
-  format: 'csv' | 'json',
-): { fileName: string; mimeType: string; encoding: 'utf8'; data: string } {
+  format: Input<'exportMicAccess'>['format'],
+): Output<'exportMicAccess'> {
   const base = `mutescope-session-${id}-mic-access`
   const rows = store.micAccess(id)
   const intervals = store.muteIntervals(id)

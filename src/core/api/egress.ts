@@ -11,7 +11,7 @@ import type { HandlerGroup } from './handlers'
 
 export function egressHandlers({ store, events, jobs }: AppContext): HandlerGroup<typeof egressRequests> {
   return {
-    egressReport: async ({ id }) => {
+    egressReport: async ({ id, listAll }) => {
       store.getSession(id)
       if (!egressOf(store, id))
         return {
@@ -29,7 +29,7 @@ export function egressHandlers({ store, events, jobs }: AppContext): HandlerGrou
       // tshark's decryption runs as a child process, the proof (JS) on the job's thread.
       return jobs.run(
         'analyzeEgress',
-        { db: store.path, sessionId: id, listLimit: egressListLimit },
+        { db: store.path, sessionId: id, listLimit: listAll ? undefined : egressListLimit },
         {
           onProgress: ({ stage }) =>
             events.emit('jobProgress', {

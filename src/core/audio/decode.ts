@@ -1,9 +1,10 @@
 import { open, stat, type FileHandle } from 'node:fs/promises'
+import type { AudioInfo } from '../../shared/contract/audio'
 import { UserError } from '../errors'
 import { ffmpegProbe, ffmpegReason, spawnFfmpeg } from './ffmpeg'
 import { readWavBlocks, readWavHeader, type WavHeader } from './wav'
 
-/**
+/*
  * Audio decoding for every area of MuteScope. Two calls:
  *
  *   const info = await probeAudio(file)            // rate, channels, duration; throws UserError on bad files
@@ -16,14 +17,6 @@ import { readWavBlocks, readWavHeader, type WavHeader } from './wav'
  * before the first block with a UserError naming the fix (missing, empty, truncated, not audio, unsupported,
  * ffmpeg missing).
  */
-export interface AudioInfo {
-  sampleRate: number
-  /** null when ffmpeg names a layout without a count it states (rare). */
-  channels: number | null
-  durationS: number | null
-  codec: string
-  decoder: 'wav' | 'ffmpeg'
-}
 
 export interface DecodeOptions {
   /** Output rate in Hz; the file's own rate when omitted. */

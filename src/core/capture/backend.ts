@@ -1,21 +1,11 @@
 /** What the capture engine needs from Frida, whichever binding provides it. */
 
-import type { backendKind } from '../../shared/contract/capture'
+import type { backendKind, ProcessInfoView } from '../../shared/contract/capture'
 import type { z } from 'zod'
 
 export type BackendKind = z.infer<typeof backendKind>
 export type { BackendChoice } from '../../shared/contract/capture'
-
-export interface ProcessInfo {
-  pid: number
-  name: string
-  /** The parent's pid where the device says (Frida's full process scope); null when unknown. */
-  ppid: number | null
-  /** The executable's path where the device says. */
-  path: string | null
-  /** The command line where the device says. */
-  argv: string[] | null
-}
+export type ProcessInfo = ProcessInfoView
 
 /** One process to open: an existing pid, or a command to spawn. */
 export type ProcessTarget = { pid: number } | { spawn: string[]; env?: Record<string, string> }

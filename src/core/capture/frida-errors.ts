@@ -103,5 +103,11 @@ function remoteRefusal(
         '("mutescope devices list" shows whether each device answers)',
       'unreachable',
     )
+  if (type === 'TransportError' || /connection is closed|timeout was reached/i.test(message))
+    return new UserError(
+      `${label} closed the connection or did not answer (${message}): check that it still runs and that ` +
+        'nothing between blocks it, then try again',
+      'unreachable',
+    )
   return null
 }

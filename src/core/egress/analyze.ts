@@ -1,41 +1,16 @@
 import { chmodSync, copyFileSync, existsSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import type { EgressReportView } from '../../shared/contract/egress'
 import type { Capture } from '../../shared/model'
 import { UserError } from '../errors'
 import type { SessionStore } from '../store/session-store'
 import { loadProfile } from '../telemetry'
 import { capturedPeers, egressOf, packetsFile, saveEgress, type EgressRow } from './egress-store'
-import { prove, recordSpans, type RecordProof, type Unproven } from './prove'
+import { prove, recordSpans } from './prove'
 import { readSecrets } from './secrets'
 import { rawFile, settleRecording } from './settle'
 import { findEditcap, findEgressTools, runTool } from './tools'
 import { readStreams } from './tshark'
-
-export interface StreamSummary {
-  /** Server name from the ClientHello SNI (null when the stream had none, or its start was not recorded). */
-  server: string | null
-  /** The server's "host:port". */
-  peer: string
-  packets: number
-  bytes: number
-  stream: number
-  client: string
-}
-
-export interface EgressReport {
-  sessionId: number
-  status: EgressRow['status']
-  /** Why egress was not recorded (status unavailable), or null. */
-  reason: string | null
-  records: number
-  proven: number
-  streams: StreamSummary[]
-  unproven: Unproven[]
-  proofs: RecordProof[]
-  /** TLS secrets available to the decryption. */
-  secrets: number
-  analysisMs: number
-}
 
 const capturePage = 5000
 
@@ -48,6 +23,14 @@ function* capturesOf(store: SessionStore, sessionId: number): Generator<Capture>
   }
 }
 
+/** What proving the egress of a session captured without --egress says. */
+export function noEgress(sessionId: number): UserError {
+  return new UserError(
+    `session ${sessionId} was captured without --egress, so no packets were recorded; capture again with --egress`,
+    'no_egress',
+  )
+}
+
 /**
  * The session's egress recording; one whose capture ended without settling it (MuteScope was killed: the
  * recorder stopped with it) is settled now.
@@ -55,11 +38,7 @@ function* capturesOf(store: SessionStore, sessionId: number): Generator<Capture>
 async function recording(store: SessionStore, sessionId: number): Promise<EgressRow> {
   const session = store.getSession(sessionId)
   const row = egressOf(store, sessionId)
-  if (!row)
-    throw new UserError(
-      `session ${sessionId} was captured without --egress, so no packets were recorded; capture again with --egress`,
-      'no_egress',
-    )
+  if (!row) throw noEgress(sessionId)
   if (row.status !== 'recording' || session.status === 'running') return row
   if (existsSync(join(row.folder, rawFile))) {
     const note =
@@ -97,7 +76,7 @@ export async function analyzeEgress(
   store: SessionStore,
   sessionId: number,
   onStage?: (stage: EgressStage) => void,
-): Promise<EgressReport> {
+): Promise<EgressReportView> {
   const started = performance.now()
   onStage?.('reading the recording')
   const row = await recording(store, sessionId)

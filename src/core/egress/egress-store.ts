@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
+import type { z } from 'zod'
+import type { egressStatus } from '../../shared/contract/egress'
 import type { SessionStore } from '../store/session-store'
 
 /**
@@ -9,7 +11,7 @@ import type { SessionStore } from '../store/session-store'
  * (the spawned target must be told its key log file before it starts).
  */
 
-export type EgressStatus = 'recording' | 'recorded' | 'unavailable'
+export type EgressStatus = z.infer<typeof egressStatus>
 
 export interface EgressRow {
   sessionId: number

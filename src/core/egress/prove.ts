@@ -1,3 +1,4 @@
+import type { EgressProof, EgressUnproven, PacketRef } from '../../shared/contract/egress'
 import type { Capture, TelemetryRecord } from '../../shared/model'
 import { TelemetryDecoder, type Profile } from '../telemetry'
 import type { WireStream } from './tshark'
@@ -10,38 +11,9 @@ import type { WireStream } from './tshark'
  * writes; a stored record that this does not reproduce (its captures were altered) cannot be proven.
  */
 
-export interface PacketRef {
-  /** Frame number in the session's egress pcapng. */
-  n: number
-  t: number
-}
-
-export interface RecordProof {
-  t: number
-  host: string | null
-  path: string | null
-  conn: string | null
-  stream: number
-  /** Server name from the ClientHello SNI. */
-  server: string | null
-  peer: string
-  /** Offset of the record's plaintext in the stream's decrypted client data, and its length. */
-  offset: number
-  length: number
-  packets: PacketRef[]
-}
-
-export interface Unproven {
-  t: number
-  host: string | null
-  path: string | null
-  conn: string | null
-  reason: string
-}
-
 export interface Proof {
-  proofs: RecordProof[]
-  unproven: Unproven[]
+  proofs: EgressProof[]
+  unproven: EgressUnproven[]
 }
 
 /** Writes kept per connection while waiting for a record (the tail holds the record's request). */

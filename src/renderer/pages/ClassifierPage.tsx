@@ -36,7 +36,7 @@ function useRememberedDataFolder(): [{ value: string | null; error: string | nul
     )
   }, [])
   useEffect(() => {
-    if (value !== "h8-break" || value === saved.current) return
+    if (value === null || value === saved.current) return
     const timer = setTimeout(() => {
       api.updateSettings({ classifierData: value }).then(
         () => {

@@ -120,7 +120,7 @@ function LiveRun({ state, onError }: { state: ExperimentState; onError: (e: stri
       <div className="card">
         <div className="row">
           <span className={`badge ${state.phase === 'running' && !p?.paused ? 'running' : ''}`}>
-            {state.phase === 'running' && p?.paused ? state.phase : state.phase}
+            {state.phase === 'running' && p?.paused ? 'paused' : state.phase}
           </span>
           <strong>Session {state.sessionId}</strong>
           <span className="muted">

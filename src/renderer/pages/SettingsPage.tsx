@@ -1,5 +1,6 @@
 import { api, transport } from '../api'
 import { CalibrationDefault } from '../components/CalibrationDefault'
+import { DevicesPanel } from '../components/DevicesPanel'
 import { MicPanel } from '../components/MicPanel'
 import { ErrorState, Loading } from '../components/Status'
 import { useRequest } from '../useRequest'
@@ -31,6 +32,7 @@ export function SettingsPage() {
       )}
       <CalibrationDefault />
       <MicPanel />
+      <DevicesPanel />
     </section>
   )
 }

@@ -48,11 +48,13 @@ export type FileLevelsResult = z.infer<typeof fileLevelsResult>
 
 export const audioInfo = z.object({
   sampleRate: z.number().int(),
+  /** null when ffmpeg names a layout without a count it states (rare). */
   channels: z.number().int().nullable(),
   durationS: z.number().nullable(),
   codec: z.string(),
   decoder: z.enum(['wav', 'ffmpeg']),
 })
+export type AudioInfo = z.infer<typeof audioInfo>
 
 const filePath = z.string().min(1).max(4096)
 

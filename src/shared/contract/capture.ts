@@ -16,8 +16,11 @@ export const fridaHost = z
 export const processInfo = z.object({
   pid: z.number().int(),
   name: z.string(),
+  /** The parent's pid where the device says (Frida's full process scope); null when unknown. */
   ppid: z.number().int().nullable(),
+  /** The executable's path where the device says. */
   path: z.string().nullable(),
+  /** The command line where the device says. */
   argv: z.array(z.string()).nullable(),
 })
 export type ProcessInfoView = z.infer<typeof processInfo>
@@ -37,7 +40,7 @@ export type ApplicationInfo = z.infer<typeof applicationInfo>
 
 export const backendStatus = z.object({
   available: z.boolean(),
-  kind: z.enum(['node', 'python']).nullable(),
+  kind: backendKind.nullable(),
   /** Frida's version, e.g. "17.2.1". */
   version: z.string().nullable(),
   /** When unavailable: what is missing and how to fix it. */

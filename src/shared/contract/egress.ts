@@ -14,7 +14,7 @@ const recordRef = {
 }
 
 export const egressStream = z.object({
-  /** Server name from the ClientHello SNI. */
+  /** Server name from the ClientHello SNI (null when the stream had none, or its start was not recorded). */
   server: z.string().nullable(),
   /** The server's "host:port". */
   peer: z.string(),
@@ -24,25 +24,36 @@ export const egressStream = z.object({
   stream: z.number().int(),
   client: z.string(),
 })
+export type EgressStream = z.infer<typeof egressStream>
+
+/** Frame number in the session's egress pcapng, and its capture time. */
+export const packetRef = z.object({ n: z.number().int(), t: z.number() })
+export type PacketRef = z.infer<typeof packetRef>
 
 export const egressProof = z.object({
   ...recordRef,
   stream: z.number().int(),
   server: z.string().nullable(),
   peer: z.string(),
+  /** Offset of the record's plaintext in the stream's decrypted client data, and its length. */
   offset: z.number().int(),
   length: z.number().int(),
-  /** Frames of the session's pcapng that carried the record, with their capture times. */
-  packets: z.array(z.object({ n: z.number().int(), t: z.number() })),
+  /** Frames of the session's pcapng that carried the record. */
+  packets: z.array(packetRef),
 })
 export type EgressProof = z.infer<typeof egressProof>
 
 export const egressUnproven = z.object({ ...recordRef, reason: z.string() })
+export type EgressUnproven = z.infer<typeof egressUnproven>
+
+/** A session's egress recording: under way, kept, or not made (why is said beside it). */
+export const egressStatus = z.enum(['recording', 'recorded', 'unavailable'])
 
 export const egressReport = z.object({
   sessionId: z.number().int(),
   /** none: captured without --egress. */
-  status: z.enum(['none', 'recording', 'recorded', 'unavailable']),
+  status: z.enum(['none', ...egressStatus.options]),
+  /** Why egress was not recorded (status unavailable), or null. */
   reason: z.string().nullable(),
   records: z.number().int(),
   proven: z.number().int(),
@@ -50,6 +61,7 @@ export const egressReport = z.object({
   /** The first egressListLimit of each. */
   unproven: z.array(egressUnproven),
   proofs: z.array(egressProof),
+  /** TLS secrets available to the decryption. */
   secrets: z.number().int(),
   analysisMs: z.number(),
 })
@@ -60,7 +72,10 @@ const sessionRef = z.object({ id: z.number().int().positive() }).strict()
 export const egressRequests = {
   egressReport: request(
     "Proves record by record that the session's telemetry left the machine: its plaintext in the decrypted packets",
-    sessionRef,
+    sessionRef.extend({
+      /** List every record, not the first egressListLimit of each kind (the CLI's report). */
+      listAll: z.boolean().default(false),
+    }).strict(),
     egressReport,
   ),
   egressPcapng: request(

@@ -38,7 +38,7 @@ export function timeTicks(ts: readonly number[], count = 6): number[] {
     CLOCK_STEPS_S[CLOCK_STEPS_S.length - 1] * Math.ceil((hi - lo) / 86_400_000 / (count - 1))
   const step = stepS * 1000
   // Minutes and hours of the local clock, which is the UTC one shifted by the time zone.
-  const shift = new Date(lo).getTimezoneOffset() * 60_000 + 1234
+  const shift = new Date(lo).getTimezoneOffset() * 60_000
   const ticks: number[] = []
   for (let t = Math.ceil((lo - shift) / step) * step + shift; t <= hi; t += step) ticks.push(t)
   return ticks.length > 0 ? ticks : [lo, hi]

@@ -1,0 +1,16 @@
+/**
+ * A number typed into an optional form field: undefined when the field is empty, else the number, with
+ * `problem` (plain words naming what to type) recorded under `key` when it is not a number `ok` accepts.
+ */
+export function optionalNumber<K extends string>(
+  text: string,
+  ok: (n: number) => boolean,
+  problem: string,
+  errors: Partial<Record<K, string>>,
+  key: K,
+): number | undefined {
+  if (text.trim() === '') return undefined
+  const n = Number(text)
+  if (!Number.isFinite(n) || !ok(n)) errors[key] = problem
+  return n
+}

@@ -1,0 +1,118 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
+import { cliPath } from '../support/helpers'
+
+/**
+ * A lab machine on this computer: a network namespace joined to the host by a veth pair, each end with its
+ * own address. What runs in it reaches the workbench only across that link, which a test can cut.
+ */
+export interface Lab {
+  ns: string
+  hostIp: string
+  nsIp: string
+  /** Takes the lab's end of the link down (packets are dropped, connections stay) and back up. */
+  cut(): void
+  restore(): void
+  /** Deletes the link and the namespace; safe to call twice, and after a failed setup. */
+  remove(): void
+}
+
+const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' })
+
+export function makeLab(tag: string): Lab {
+  const n = (process.pid % 200) + 20
+  const ns = `mutescope-${tag}-${process.pid}`
+  const hostIf = `${tag.slice(0, 3)}h${process.pid % 100000}`
+  const nsIf = `${tag.slice(0, 3)}n${process.pid % 100000}`
+  const lab: Lab = {
+    ns,
+    hostIp: `10.214.${n}.1`,
+    nsIp: `10.214.${n}.2`,
+    cut: () => ip('-n', ns, 'link', 'set', nsIf, 'down'),
+    restore: () => ip('-n', ns, 'link', 'set', nsIf, 'up'),
+    remove: () => {
+      // Deleting one end of the veth pair deletes both.
+      if (execFileSync('ip', ['link'], { encoding: 'utf8' }).includes(hostIf)) ip('link', 'delete', hostIf)
+      if (execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).includes(ns)) ip('netns', 'delete', ns)
+    },
+  }
+  try {
+    ip('netns', 'add', ns)
+    ip('link', 'add', hostIf, 'type', 'veth', 'peer', 'name', nsIf)
+    ip('link', 'set', nsIf, 'netns', ns)
+    ip('addr', 'add', `${lab.hostIp}/30`, 'dev', hostIf)
+    ip('link', 'set', hostIf, 'up')
+    ip('-n', ns, 'addr', 'add', `${lab.nsIp}/30`, 'dev', nsIf)
+    ip('-n', ns, 'link', 'set', nsIf, 'up')
+    ip('-n', ns, 'link', 'set', 'lo', 'up')
+  } catch (err) {
+    lab.remove()
+    throw err
+  }
+  return lab
+}
+
+/** A port free on `host` now (the listener that found it is closed again). */
+export function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, host, () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+export interface Background {
+  child: ChildProcess
+  readonly stdout: string
+  readonly stderr: string
+  exited: Promise<number | null>
+  /** Resolves with the first match of `re` in stdout+stderr; rejects after `timeoutMs` or at exit. */
+  seen(re: RegExp, timeoutMs?: number): Promise<RegExpExecArray>
+  /** SIGINT (Ctrl-C), then SIGKILL if it has not exited within 20 s. */
+  stop(): Promise<number | null>
+}
+
+/** `mutescope ARGS` in the background, in the lab's namespace when `ns` is given. */
+export function startCli(args: string[], dataDir: string, ns: string | null = null): Background {
+  const argv = [process.execPath, cliPath, ...args]
+  const child = spawn(ns ? 'ip' : argv[0], ns ? ['netns', 'exec', ns, ...argv] : argv.slice(1), {
+    env: { ...process.env, MUTESCOPE_DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()))
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)))
+  return {
+    child,
+    exited,
+    get stdout() {
+      return stdout
+    },
+    get stderr() {
+      return stderr
+    },
+    async seen(re, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs
+      for (;;) {
+        const m = re.exec(stdout + stderr)
+        if (m) return m
+        if (Date.now() > deadline || child.exitCode !== null)
+          throw new Error(`no ${re} from mutescope ${args.join(' ')}; stderr: ${stderr.slice(-3000)}`)
+        await new Promise((r) => setTimeout(r, 100))
+      }
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode
+      child.kill('SIGINT')
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000)
+      const code = await exited
+      clearTimeout(timer)
+      return code
+    },
+  }
+}
