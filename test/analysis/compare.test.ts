@@ -159,14 +159,18 @@ describe('mutescope compare --level and --method', () => {
     )
     const laeq = runCli([...args, '--method', 'aligned'], { dataDir: t.dir })
     expect(laeq.stderr).toBe('')
-    expect(laeq.stdout).toMatch(/^gains against LAeq \(IEC 61672-1 levels: .*\) over windows ending at each report/)
+    expect(laeq.stdout).toMatch(
+      /^gains against LAeq \(IEC 61672-1 levels: .*\) over windows ending at each report/,
+    )
   })
 
   it('names every measure and method it accepts when given another', () => {
     const ids = runs()
     const bad = runCli(['compare', String(ids[0]), '--level', 'absMax'], { dataDir: t.dir })
     expect(bad.status).toBe(1)
-    expect(bad.stderr).toMatch(/--level must be one of laeq, lafmax, maxMagnitude, meanMagnitude, got "absMax"/)
+    expect(bad.stderr).toMatch(
+      /--level must be one of laeq, lafmax, maxMagnitude, meanMagnitude, got "absMax"/,
+    )
     const method = runCli(['compare', String(ids[0]), '--method', 'sliding'], { dataDir: t.dir })
     expect(method.status).toBe(1)
     expect(method.stderr).toMatch(/--method must be aligned or fixed, got "sliding"/)

@@ -119,7 +119,7 @@ describe('mutescope classify', () => {
       [['--window', '2'], /--window must be at least 3/],
       [['--window', '7', '--batch', '0'], /--batch must be a positive whole number/],
       [['--window', '7', '--split', 'sideways'], /--split must be random or leakfree/],
-      [['--window', '7', '--data', join(dataDir, 'none')], /no data folder .* pass --data DIR/],
+      [['--window', '7', '--data', join(dataDir, 'none')], /no data folder .* choose the data folder/],
     ]
     for (const [args, message] of cases) {
       const r = runCli(['classify', 'train', ...args], { dataDir })

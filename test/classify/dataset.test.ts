@@ -120,8 +120,8 @@ describe('malformed input', () => {
   })
 
   it('names the missing data folder and file', () => {
-    expect(() => loadDataset({ data: join(tempDir(), 'nope') })).toThrow(/no data folder .*--data DIR/)
-    expect(() => loadPaperDataset(tempDir())).toThrow(/new_data_10cm.txt is missing; point --data/)
+    expect(() => loadDataset({ data: join(tempDir(), 'nope') })).toThrow(/no data folder .*choose the data folder/)
+    expect(() => loadPaperDataset(tempDir())).toThrow(/new_data_10cm.txt is missing; choose the data folder/)
   })
 
   it('rejects a malformed label mapping and accepts a custom one', () => {

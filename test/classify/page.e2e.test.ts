@@ -32,7 +32,7 @@ describe('Classifier page in Chromium (web mode)', () => {
     await page.goto((await server.url) + '#/classifier')
     await page.getByRole('heading', { name: 'Classifier' }).waitFor()
     // No data folder yet: the error names the fix.
-    await page.getByText(/"mutescope data fetch", or pass --data DIR/).waitFor()
+    await page.getByText(/"mutescope data fetch", or choose the data folder that holds them/).waitFor()
 
     await page.getByLabel(/Data folder/).fill(join(referenceData, 'paper-gains'))
     const summary = page.getByRole('table', { name: 'Minutes and clips per class and set' })

@@ -28,7 +28,8 @@ describe('the device list in Settings (Chromium, web mode)', () => {
       await page.goto((await server.url) + '#/settings')
       const panel = page.getByRole('region', { name: 'Devices', exact: true })
       const table = panel.getByRole('table', { name: 'Devices' })
-      const row = (name: string) => table.getByRole('row').filter({ has: page.getByRole('rowheader', { name }) })
+      const row = (name: string) =>
+        table.getByRole('row').filter({ has: page.getByRole('rowheader', { name }) })
       await row('local').getByText('this computer').waitFor()
 
       // This computer answers: its OS and the Frida that MuteScope runs.
@@ -46,7 +47,10 @@ describe('the device list in Settings (Chromium, web mode)', () => {
       await form.getByRole('button', { name: 'Add device' }).click()
       const address = form.getByLabel('Address (HOST:PORT)')
       expect(await address.getAttribute('aria-invalid')).toBe('true')
-      await form.getByRole('alert').filter({ hasText: 'an address is HOST:PORT, e.g. 10.0.0.2:27042' }).waitFor()
+      await form
+        .getByRole('alert')
+        .filter({ hasText: 'an address is HOST:PORT, e.g. 10.0.0.2:27042' })
+        .waitFor()
       await address.fill('127.0.0.1:70000')
       await form.getByRole('button', { name: 'Add device' }).click()
       await form.getByRole('alert').filter({ hasText: 'a port is at most 65535' }).waitFor()
@@ -55,13 +59,21 @@ describe('the device list in Settings (Chromium, web mode)', () => {
       await address.fill('127.0.0.1:1')
       await form.getByRole('button', { name: 'Add device' }).click()
       const certificate = form.getByLabel('TLS certificate file (optional, PEM)')
-      await form.getByRole('alert').filter({ hasText: /missing\.pem: no such file/ }).waitFor()
+      await form
+        .getByRole('alert')
+        .filter({ hasText: /missing\.pem: no such file/ })
+        .waitFor()
       expect(await certificate.getAttribute('aria-invalid')).toBe('true')
       const notPem = join(dataDir, 'not.pem')
       writeFileSync(notPem, 'hello\n')
       await certificate.fill(notPem)
       await form.getByRole('button', { name: 'Add device' }).click()
       await form.getByRole('alert').filter({ hasText: 'holds no PEM certificate' }).waitFor()
+      // A portal always has a token.
+      await form.getByLabel('Kind').selectOption('portal')
+      await form.getByRole('button', { name: 'Add device' }).click()
+      await form.getByRole('alert').filter({ hasText: 'a portal needs its token' }).waitFor()
+      await form.getByLabel('Kind').selectOption('frida-server')
       expect(listed(dataDir).map((d) => d.name)).toEqual(['local'])
 
       // A frida-server at a loopback port nobody listens on, with a token and its TLS certificate.
@@ -69,7 +81,9 @@ describe('the device list in Settings (Chromium, web mode)', () => {
       await form.getByLabel('Token (optional)').fill('s3cret')
       await form.getByRole('button', { name: 'Add device' }).click()
       await row('lab1').getByText('127.0.0.1:1, TLS, token').waitFor()
-      await row('lab1').getByText(/^unreachable: .+/).waitFor({ timeout: 90_000 })
+      await row('lab1')
+        .getByText(/^unreachable: .+/)
+        .waitFor({ timeout: 90_000 })
       expect(await form.getByLabel('Name').inputValue()).toBe('')
       await page.screenshot({ path: join(artifactsDir, 'settings-devices.png'), fullPage: true })
 

@@ -2,6 +2,8 @@ import normalCdf from '@stdlib/stats-base-dists-normal-cdf'
 import normalQuantile from '@stdlib/stats-base-dists-normal-quantile'
 import tCdf from '@stdlib/stats-base-dists-t-cdf'
 import ranks from '@stdlib/stats-ranks'
+import type { z } from 'zod'
+import type { fitStat, pearsonStat, spearmanStat } from '../../shared/contract/analysis'
 import { MIN_INTERVALS } from '../../shared/run-yield'
 
 /**
@@ -11,27 +13,9 @@ import { MIN_INTERVALS } from '../../shared/run-yield'
  * more than the 1e-9 we test for. r itself is a few lines and is written out to follow SciPy's arithmetic.
  */
 
-export interface Pearson {
-  /** null when one series is constant: r is undefined there (SciPy returns NaN). */
-  r: number | null
-  /** 95% interval from Fisher's z transform; [-1, 1] at n = 3, where it carries no information. */
-  ci: [number, number] | null
-  /** Two-sided p-value for H0: r = 0. */
-  p: number | null
-  n: number
-}
-
-export interface Spearman {
-  rho: number | null
-  p: number | null
-  n: number
-}
-
-export interface LinearFit {
-  slope: number | null
-  intercept: number | null
-  n: number
-}
+export type Pearson = z.infer<typeof pearsonStat>
+export type Spearman = z.infer<typeof spearmanStat>
+export type LinearFit = z.infer<typeof fitStat>
 
 /** The fewest pairs a correlation rests on; a run is warned before it starts when it would yield fewer. */
 export const MIN_PAIRS = MIN_INTERVALS

@@ -43,7 +43,7 @@ export function loadPaperDataset(
     const path = join(dir, file)
     if (!existsSync(path)) {
       throw new UserError(
-        `${path} is missing; point --data at the folder holding the authors' ${file} and its siblings`,
+        `${path} is missing; choose the data folder that holds the authors' ${file} and its siblings`,
       )
     }
     const distance = /_(\d+)cm\.txt$/.exec(file)
@@ -84,7 +84,7 @@ export function loadDataset(
   if (!existsSync(dir)) {
     throw new UserError(
       `no data folder ${dir}; fetch the authors' files (github.com/wi-pi/VCAMuteButton_PoPETS) with ` +
-        '"mutescope data fetch", or pass --data DIR',
+        '"mutescope data fetch", or choose the data folder that holds them',
     )
   }
   const dataset = loadPaperDataset(dir, mapping)

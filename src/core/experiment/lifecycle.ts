@@ -1,6 +1,8 @@
+import type { z } from 'zod'
+import type { experimentPhase } from '../../shared/contract/experiment'
 import { UserError } from '../errors'
 
-export type Phase = 'idle' | 'starting' | 'running' | 'stopping'
+export type Phase = z.infer<typeof experimentPhase>
 type Step = 'begin' | 'started' | 'end' | 'ended'
 
 /** Every allowed transition; anything else is refused in move(). */

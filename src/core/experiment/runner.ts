@@ -412,7 +412,7 @@ export class ExperimentRunner {
     this.publishState()
   }
 
-  private log(level: 'info' | 'warning' | 'error', message: string): void {
+  private log(level: Extract<ExperimentEvent, { type: 'log' }>['level'], message: string): void {
     const sessionId = this.state.sessionId
     if (level !== 'info') this.writer?.addEvent(level === 'warning' ? 'warning' : 'error', { message })
     if (level === 'error') this.state = { ...this.state, lastError: message }

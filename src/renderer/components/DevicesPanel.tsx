@@ -112,8 +112,7 @@ export function DevicesPanel() {
         </p>
       )}
       {list.state === 'ready' && (
-        <table>
-          <caption>Devices</caption>
+        <table aria-labelledby="devices-title">
           <thead>
             <tr>
               <th scope="col">Name</th>

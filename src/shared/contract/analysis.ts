@@ -42,14 +42,22 @@ export const alignedPair = z.object({
 })
 export type AlignedPair = z.infer<typeof alignedPair>
 
-const pearsonStat = z.object({
+/** Pearson's r over n pairs, as SciPy's pearsonr gives it. */
+export const pearsonStat = z.object({
+  /** null when one series is constant: r is undefined there (SciPy returns NaN). */
   r: z.number().nullable(),
+  /** 95% interval from Fisher's z transform; [-1, 1] at n = 3, where it carries no information. */
   ci: z.tuple([z.number(), z.number()]).nullable(),
+  /** Two-sided p-value for H0: r = 0. */
   p: z.number().nullable(),
   n: z.number().int(),
 })
-const spearmanStat = z.object({ rho: z.number().nullable(), p: z.number().nullable(), n: z.number().int() })
-const fitStat = z.object({
+export const spearmanStat = z.object({
+  rho: z.number().nullable(),
+  p: z.number().nullable(),
+  n: z.number().int(),
+})
+export const fitStat = z.object({
   slope: z.number().nullable(),
   intercept: z.number().nullable(),
   n: z.number().int(),

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { levelMeasure } from '../measures'
 import { sessionMeta, type SessionMetaField } from '../model'
-import { alignOptions } from './analysis'
+import { alignOptions, pearsonStat } from './analysis'
 import { request } from './define'
 
 /** Session metadata fields sessions can be grouped by. */
@@ -35,12 +35,6 @@ export type CompareOptions = z.input<typeof compareOptions>
 export const groupKey = z.record(z.string(), z.union([z.string(), z.number(), z.null()]))
 export type GroupKey = z.infer<typeof groupKey>
 
-const gainStat = z.object({
-  r: z.number().nullable(),
-  ci: z.tuple([z.number(), z.number()]).nullable(),
-  p: z.number().nullable(),
-  n: z.number().int(),
-})
 const fit = z.object({ slope: z.number(), intercept: z.number() })
 const perGain = <T extends z.ZodType>(s: T) => z.object({ min: s, mean: s, max: s })
 
@@ -52,7 +46,7 @@ export const compareGroup = z.object({
   /** Aligned intervals pooled over the group's sessions. */
   n: z.number().int(),
   /** Pearson r of each gain against the level over the pooled intervals; null below three pairs. */
-  pearson: perGain(gainStat.nullable()),
+  pearson: perGain(pearsonStat.nullable()),
   fits: perGain(fit.nullable()),
   /** The pooled intervals, for the overlaid scatter. */
   pairs: z.array(

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { muteInterval } from '../model'
+import { pearsonStat } from './analysis'
 import { request } from './define'
 
 const sessionRef = z.object({ id: z.number().int().positive() })
@@ -37,14 +38,7 @@ export const micCorrelation = z.object({
   minCoverage: z.number(),
   streams: z.array(
     micStream.extend({
-      pearson: z
-        .object({
-          r: z.number().nullable(),
-          ci: z.tuple([z.number(), z.number()]).nullable(),
-          p: z.number().nullable(),
-          n: z.number().int(),
-        })
-        .nullable(),
+      pearson: pearsonStat.nullable(),
       pairs: z.array(
         z.object({ startT: z.number(), endT: z.number(), laeq: z.number(), rmsDbfs: z.number() }),
       ),
