@@ -7,6 +7,9 @@ import { platform } from 'node:os'
 import { join } from 'node:path'
 import { failingParts, fridaPart, nativeModules, nativeModulesFailure } from './system-parts'
 
+/** Packages apt and dnf both call by the same name, listed once so the two lists cannot drift apart. */
+const sameOnAptAndDnf = ['sox', 'espeak-ng', 'curl', 'wget', 'openssl', 'ca-certificates']
+
 /** Per package manager, the packages that hold the parts scripts/system-parts.ts runs. */
 const systemPackages = {
   apt: [
@@ -17,12 +20,13 @@ const systemPackages = {
     'ffmpeg',
     'pulseaudio',
     'pulseaudio-utils',
-    'sox',
-    'espeak-ng',
-    'curl',
-    'wget',
-    'openssl',
-    'ca-certificates',
+    // The mic-access tests' real apps: arecord through ALSA's pulse plugin, PortAudio, PipeWire's daemon and
+    // recorder (pipewire-bin only: no user service that would start a sound server of its own).
+    'alsa-utils',
+    'libasound2-plugins',
+    'libportaudio2',
+    'pipewire-bin',
+    ...sameOnAptAndDnf,
     'procps',
     'util-linux',
     'poppler-utils',
@@ -44,12 +48,12 @@ const systemPackages = {
     'dejavu-sans-fonts',
     'ffmpeg-free',
     'pulseaudio-utils',
-    'sox',
-    'espeak-ng',
-    'curl',
-    'wget',
-    'openssl',
-    'ca-certificates',
+    'alsa-utils',
+    'alsa-plugins-pulseaudio',
+    'portaudio',
+    'pipewire',
+    'pipewire-utils',
+    ...sameOnAptAndDnf,
     'procps-ng',
     'util-linux',
     'poppler-utils',

@@ -14,6 +14,14 @@ const tools: { name: string; argv: string[] }[] = [
   { name: 'sox', argv: ['sox', '--version'] },
   { name: 'pactl', argv: ['pactl', '--version'] },
   { name: 'pacat', argv: ['pacat', '--version'] },
+  // The mic-access tests' real apps: arecord, PortAudio (through ctypes), PipeWire's daemon and recorder.
+  { name: 'arecord (alsa-utils)', argv: ['arecord', '--version'] },
+  {
+    name: 'PortAudio (libportaudio.so.2)',
+    argv: ['python3', '-c', 'import ctypes; ctypes.CDLL("libportaudio.so.2")'],
+  },
+  { name: 'pipewire', argv: ['pipewire', '--version'] },
+  { name: 'pw-record (pipewire-bin)', argv: ['pw-record', '--version'] },
   {
     name: fridaPart,
     argv: [

@@ -161,11 +161,11 @@ export const plainHooks: PlainHook[] = [
   },
 ]
 
-/** The calls that carry ciphertext out; their first argument is the fd or SOCKET. */
-export const socketHooks: { fns: string[]; modules: RegExp } =
-  Process.platform === 'windows'
-    ? { fns: ['send', 'sendto', 'WSASend', 'WSASendTo'], modules: /^ws2_32\.dll$/i }
-    : {
-        fns: ['write', 'writev', 'send', 'sendto', 'sendmsg'],
-        modules: /^(libc[.-]|ld-musl|libsystem_kernel\.dylib$)/i,
-      }
+/** The calls that carry ciphertext out; their first argument is the fd or SOCKET (Winsock's: winsock.ts). */
+export const socketHooks: Record<'windows' | 'host', { fns: string[]; modules: RegExp }> = {
+  windows: { fns: ['send', 'sendto', 'WSASend', 'WSASendTo'], modules: /^ws2_32\.dll$/i },
+  host: {
+    fns: ['write', 'writev', 'send', 'sendto', 'sendmsg'],
+    modules: /^(libc[.-]|ld-musl|libsystem_kernel\.dylib$)/i,
+  },
+}

@@ -9,6 +9,7 @@ import { reachOf, unreachableRuntimes } from './reach'
 import { config } from './state'
 import { firstBuffer, noteOutgoing } from './unseen'
 import { carriedBuffer, entryListener } from './windows-calls'
+import { useWineServer, winsockProbe } from './winsock'
 import { isPeModule, isWineNtdll, stopPeWatch, watchPeImages } from './wine-pe'
 
 interface PlainState {
@@ -76,7 +77,6 @@ function plainListener(
 function outgoingBuffer(fn: string, args: InvocationArguments): [NativePointer, number] {
   if (fn === 'writev') return firstBuffer(args[1], false)
   if (fn === 'sendmsg') return firstBuffer(args[1].add(2 * Process.pointerSize).readPointer(), false)
-  if (fn === 'WSASend' || fn === 'WSASendTo') return firstBuffer(args[1], true)
   return [args[1], args[2].toUInt32()]
 }
 
@@ -85,10 +85,11 @@ function socketListener(fn: string, module: Module): InvocationListenerCallbacks
     onEnter(args) {
       try {
         const fd = args[0].toInt32()
+        const endpoint = () => endpointOf(fd)
         // Inside a hooked TLS call the records are that call's own: seen by definition.
-        if (onSocketCall(this.threadId, fd)) return
+        if (onSocketCall(this.threadId, endpoint)) return
         const [buf, len] = outgoingBuffer(fn, args)
-        noteOutgoing(fd, buf, len)
+        noteOutgoing(fd, buf, len, endpoint)
       } catch (err) {
         reportHookError(fn, module.name, err)
       }
@@ -97,7 +98,10 @@ function socketListener(fn: string, module: Module): InvocationListenerCallbacks
 }
 
 const hooked = new Map<string, HookedFunction>()
+const listeners = new Map<string, InvocationListener>()
 let observer: ModuleObserver | null = null
+/** A Wine process: its programs send through Winsock, whose hooks replace the host's socket hooks. */
+let wine = false
 
 function attach(
   fn: string,
@@ -109,7 +113,7 @@ function attach(
   if (!found || hooked.has(found.address.toString())) return null
   const listener = make(found.address)
   if (!listener) return null
-  Interceptor.attach(found.address, listener)
+  listeners.set(found.address.toString(), Interceptor.attach(found.address, listener))
   const h: HookedFunction = {
     fn,
     module: module.name,
@@ -123,16 +127,31 @@ function attach(
 
 function hookSockets(module: Module): HookedFunction[] {
   const added: HookedFunction[] = []
-  if (!config.hooks.includes('socket') || !socketHooks.modules.test(module.name)) return added
-  for (const fn of socketHooks.fns) {
+  const { windows, host } = socketHooks
+  const winsock = windows.modules.test(module.name) && (Process.platform === 'windows' || isPeModule(module))
+  // Under Wine the host's socket calls run under Winsock's, which name the connection and the program's call.
+  if (!config.hooks.includes('socket') || (!winsock && (wine || !host.modules.test(module.name))))
+    return added
+  for (const fn of winsock ? windows.fns : host.fns) {
     try {
-      const h = attach(fn, module, 'socket', () => socketListener(fn, module))
+      const make = () => (winsock ? winsockProbe(fn, module) : socketListener(fn, module))
+      const h = attach(fn, module, 'socket', make)
       if (h) added.push(h)
     } catch (err) {
       reportHookError(fn, module.name, err)
     }
   }
   return added
+}
+
+/** A process found to be a Wine one once its host socket calls were hooked (one spawned): those hooks go. */
+function dropHostSockets(): void {
+  for (const [address, h] of hooked) {
+    if (h.group !== 'socket' || !socketHooks.host.modules.test(h.module)) continue
+    listeners.get(address)?.detach()
+    listeners.delete(address)
+    hooked.delete(address)
+  }
 }
 
 /** Hooks what the configured groups want in one module; returns what it hooked. */
@@ -164,19 +183,27 @@ export function installHooks(): HookedFunction[] {
   observer?.detach()
   Interceptor.detachAll()
   hooked.clear()
+  listeners.clear()
   resetAudio()
+  const modules = Process.enumerateModules()
+  wine = modules.some(isWineNtdll)
   // Socket hooks first: a TLS write made while the rest goes in can then still be tied to its connection.
-  for (const module of Process.enumerateModules()) hookSockets(module)
+  for (const module of modules) hookSockets(module)
   let initial = true
   const audio: AudioApiReport[] = []
   stopPeWatch()
   const onAdded = (module: Module) => {
+    if (isPeModule(module) && /^ntdll\.dll$/i.test(module.name)) useWineServer(module)
     const added = hookModule(module)
     const apis = hookAudio(module)
     if (initial) audio.push(...apis)
     else if (apis.length > 0) reportAudio(apis)
     // A Wine process: its Windows DLLs, which Frida does not list, are hooked as they are found.
-    if (isWineNtdll(module)) watchPeImages(onAdded)
+    if (isWineNtdll(module)) {
+      wine = true
+      dropHostSockets()
+      watchPeImages(onAdded)
+    }
     if (initial || added.length === 0) return
     send({ type: 'hooks', hooks: added })
     send({ type: 'libraries', libraries: reachOf(added) })

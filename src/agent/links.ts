@@ -105,14 +105,15 @@ export function deliver(
 }
 
 /**
- * Called from the socket hooks on every send/write; cheap unless the thread has something to link.
+ * Called from the socket hooks on every send/write with the call's connection (looked up only when the thread
+ * has something to link, which is rare).
  * True when the call is made inside a TLS call (its bytes are that call's records).
  */
-export function onSocketCall(thread: number, fd: number): boolean {
+export function onSocketCall(thread: number, endpoint: () => Endpoint | null): boolean {
   const cur = inside.get(thread)
   const w = waiting.get(thread)
   if (!w && !cur?.ctx) return cur !== undefined
-  const ep = endpointOf(fd)
+  const ep = endpoint()
   if (!ep) return cur !== undefined
   if (cur?.ctx) cur.ep = ep
   if (w) {

@@ -1,4 +1,4 @@
-import { endpointOf, type Endpoint } from './links'
+import type { Endpoint } from './links'
 
 /**
  * Notices TLS records that leave the process on a connection where no plaintext hook saw anything: the
@@ -7,7 +7,7 @@ import { endpointOf, type Endpoint } from './links'
  */
 
 /** TLS application_data (23), versions 3.1 to 3.4 on the wire. */
-function isTlsRecord(buf: NativePointer, len: number): boolean {
+export function isTlsRecord(buf: NativePointer, len: number): boolean {
   if (len < 5 || buf.isNull()) return false
   return buf.readU8() === 0x17 && buf.add(1).readU8() === 0x03 && buf.add(2).readU8() <= 0x04
 }
@@ -20,7 +20,7 @@ interface Unseen {
   first: number
 }
 
-/** Records seen per fd that no plaintext was tied to; reported once they persist. */
+/** Records seen per socket that no plaintext was tied to; reported once they persist. */
 const pending = new Map<number, Unseen>()
 const plainConns = new Set<string>()
 const reported = new Set<string>()
@@ -34,17 +34,25 @@ export function sawPlaintext(conn: string | null): void {
   else plainConns.add(conn)
 }
 
-/** Called from the socket hooks with the first buffer of each outgoing call made outside a TLS call. */
-export function noteOutgoing(fd: number, buf: NativePointer, len: number): void {
+/**
+ * Called from the socket hooks with the first buffer of each outgoing call made outside a TLS call, on the
+ * socket `key` (fd, or Wine's or Windows' SOCKET) whose connection `endpoint` looks up.
+ */
+export function noteOutgoing(
+  key: number,
+  buf: NativePointer,
+  len: number,
+  endpoint: () => Endpoint | null,
+): void {
   if (!isTlsRecord(buf, len)) return
-  const u = pending.get(fd)
+  const u = pending.get(key)
   if (u) {
     u.records++
     u.bytes += len
     return
   }
-  const ep = endpointOf(fd)
-  if (ep) pending.set(fd, { ep, records: 1, bytes: len, first: Date.now() })
+  const ep = endpoint()
+  if (ep) pending.set(key, { ep, records: 1, bytes: len, first: Date.now() })
 }
 
 /** The first buffer of a writev/sendmsg/WSASend call: an array of {base, len} pairs (or {len, base}). */

@@ -41,11 +41,9 @@ export function readSecBufferDesc(desc: NativePointer): SecBuffer[] {
   return buffers
 }
 
-/** The SECBUFFER_DATA buffers of an EncryptMessage call, concatenated and capped; null when there are none. */
-export function secBufferPlaintext(desc: NativePointer, cap: number): Plaintext | null {
-  const data = readSecBufferDesc(desc).filter(
-    (b) => b.type === SECBUFFER_DATA && b.size > 0 && !b.pointer.isNull(),
-  )
+/** Buffers' bytes end to end, capped; null when they hold none. */
+function gather(buffers: { size: number; pointer: NativePointer }[], cap: number): Plaintext | null {
+  const data = buffers.filter((b) => b.size > 0 && !b.pointer.isNull())
   if (data.length === 0) return null
   const size = data.reduce((n, b) => n + b.size, 0)
   const out = new Uint8Array(Math.min(size, cap))
@@ -59,6 +57,14 @@ export function secBufferPlaintext(desc: NativePointer, cap: number): Plaintext 
   return { bytes: out.buffer, size }
 }
 
+/** The SECBUFFER_DATA buffers of an EncryptMessage call, concatenated and capped; null when there are none. */
+export function secBufferPlaintext(desc: NativePointer, cap: number): Plaintext | null {
+  return gather(
+    readSecBufferDesc(desc).filter((b) => b.type === SECBUFFER_DATA),
+    cap,
+  )
+}
+
 /**
  * BCryptEncrypt(hKey, pbInput, cbInput, pPaddingInfo, pbIV, cbIV, pbOutput, cbOutput, pcbResult, dwFlags):
  * the input plaintext, or null for the size query (pbOutput NULL) and empty input, which encrypt nothing.
@@ -68,4 +74,19 @@ export function bcryptPlaintext(args: { [index: number]: NativePointer }, cap: n
   const size = args[2].toUInt32()
   if (args[6].isNull() || input.isNull() || size === 0) return null
   return { bytes: input.readByteArray(Math.min(size, cap)) ?? new ArrayBuffer(0), size }
+}
+
+/** WSASend's buffer count is the app's; far beyond what any app gathers is a misread pointer. */
+const MAX_WSABUFS = 1024
+
+/** The bytes of a WSABUF array { ULONG len; CHAR *buf; } (WSASend, WSASendTo), concatenated and capped. */
+export function wsaBufPlaintext(buffers: NativePointer, count: number, cap: number): Plaintext | null {
+  if (buffers.isNull() || count > MAX_WSABUFS) return null
+  const stride = 2 * Process.pointerSize
+  const parts = []
+  for (let i = 0; i < count; i++) {
+    const b = buffers.add(i * stride)
+    parts.push({ size: b.readU32(), pointer: b.add(Process.pointerSize).readPointer() })
+  }
+  return gather(parts, cap)
 }

@@ -14,3 +14,18 @@ export function optionalNumber<K extends string>(
   if (!Number.isFinite(n) || !ok(n)) errors[key] = problem
   return n
 }
+
+/** The speaker–mic distance typed in centimetres (0 or more), read as optionalNumber does. */
+export function optionalDistanceCm<K extends string>(
+  text: string,
+  errors: Partial<Record<K, string>>,
+  key: K,
+): number | undefined {
+  return optionalNumber(
+    text,
+    (n) => n >= 0,
+    'Enter the distance in centimetres, e.g. 25, or leave it empty.',
+    errors,
+    key,
+  )
+}

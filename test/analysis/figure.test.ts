@@ -14,6 +14,7 @@ import {
   colourPixels,
   csvRows,
   embedsFigureFont,
+  expectQuietSuccess,
   parseSvg,
   renderPdf,
   texts,
@@ -87,8 +88,7 @@ describe('mutescope figure --kind grouped', () => {
       '80',
       '--json',
     )
-    expect(r.stderr).toBe('')
-    expect(r.status).toBe(0)
+    expectQuietSuccess(r)
     expect(JSON.parse(r.stdout)).toMatchObject({ format: 'svg', widthMm: 160, heightMm: 80, panels: 2 })
     const svg = parseSvg(readFileSync(svgFile, 'utf8'))
     expect(svg.getAttribute('width')).toBe('160mm')
@@ -150,8 +150,7 @@ describe('mutescope figure --kind grouped', () => {
   it('exports the same figure as a PDF page of that size that pdftoppm renders, with the font embedded', () => {
     const pdf = join(out, 'fig7-11.pdf')
     const r = grouped('--out', pdf, '--width-mm', '160', '--height-mm', '80')
-    expect(r.stderr).toBe('')
-    expect(r.status).toBe(0)
+    expectQuietSuccess(r)
     expect(readFileSync(pdf).subarray(0, 5).toString()).toBe('%PDF-')
     const page = renderPdf(pdf, 144, out)
     // 160 x 80 mm at 144 dpi (907.1 x 453.5 px; pdftoppm rounds up).
@@ -189,8 +188,7 @@ describe('mutescope figure --kind grouped', () => {
       '--title',
       'Overlay',
     )
-    expect(r.stderr).toBe('')
-    expect(r.status).toBe(0)
+    expectQuietSuccess(r)
     const image = PNG.sync.read(readFileSync(png))
     expect(image.width).toBe(Math.round((85 / 25.4) * 150))
     const rows = csvRows(readFileSync(join(out, 'overlay.csv'), 'utf8'))

@@ -8,23 +8,12 @@ import type { Reply } from '../../src/shared/contract'
 import type { MicReview } from '../../src/shared/contract/mic-review'
 import type { LevelSecond, MicAccessSecond } from '../../src/shared/model'
 import { tempDir } from '../support/helpers'
+import { micSecond, noReads } from '../support/mic-seconds'
 
 const T0 = 1_700_000_000_000
 const s = (k: number) => T0 + k * 1000
 
-function second(k: number, over: Partial<MicAccessSecond> = {}): MicAccessSecond {
-  return {
-    t: s(k),
-    pid: 7,
-    api: 'pa_stream_peek',
-    reads: 50,
-    frames: 48_000,
-    bytes: 192_000,
-    rmsDbfs: -20,
-    peakDbfs: -6,
-    ...over,
-  }
-}
+const second = (k: number, over: Partial<MicAccessSecond> = {}) => micSecond(s(k), over)
 
 describe('what the app read while muted', () => {
   it('counts a second by its middle; an open interval lasts until now', () => {
@@ -51,16 +40,8 @@ describe('what the app read while muted', () => {
       second(0, { rmsDbfs: -60 }), // before the interval: left out
       second(10, { reads: 49, rmsDbfs: -20, peakDbfs: -4 }),
       second(11, { reads: 50, rmsDbfs: -40, peakDbfs: -9 }),
-      second(12, { reads: 0, frames: 0, bytes: 0, rmsDbfs: null, peakDbfs: null }),
-      second(11, {
-        pid: 8,
-        api: 'snd_pcm_readi',
-        reads: 0,
-        frames: 0,
-        bytes: 0,
-        rmsDbfs: null,
-        peakDbfs: null,
-      }),
+      second(12, noReads),
+      second(11, { pid: 8, api: 'snd_pcm_readi', ...noReads }),
       second(13, { pid: 9, api: 'AudioUnitRender', reads: 10, rmsDbfs: null, peakDbfs: null }),
     ]
     const out = mutedReads(rows, [{ start: s(10), end: s(20) }], new Map([[7, 'parec']]))

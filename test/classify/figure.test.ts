@@ -10,6 +10,7 @@ import {
   colourPixels,
   csvRows,
   embedsFigureFont,
+  expectQuietSuccess,
   parseSvg,
   renderPdf,
   texts,
@@ -28,8 +29,7 @@ describe('mutescope figure --kind confusion|curves (a saved classifier model)', 
   it('draws the confusion matrix of each set as SVG, with every cell in the CSV beside it', () => {
     const svgFile = join(out, 'confusion.svg')
     const r = figure(['--kind', 'confusion', '--out', svgFile, '--json'])
-    expect(r.stderr).toBe('')
-    expect(r.status).toBe(0)
+    expectQuietSuccess(r)
     expect(JSON.parse(r.stdout)).toMatchObject({ format: 'svg', widthMm: 170, panels: 3, points: 3 * 36 })
     const svg = parseSvg(readFileSync(svgFile, 'utf8'))
     expect(all(svg, 'title')[0].textContent).toBe(
@@ -96,8 +96,7 @@ describe('mutescope figure --kind confusion|curves (a saved classifier model)', 
       '--title',
       'Training, n = 3',
     ])
-    expect(r.stderr).toBe('')
-    expect(r.status).toBe(0)
+    expectQuietSuccess(r)
     expect(r.stdout).toMatch(
       /wrote .*curves\.pdf \(pdf, 150 x 90 mm, 1 panel\(s\)\) and .*curves\.csv \(18 points\)/,
     )

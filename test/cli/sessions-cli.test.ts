@@ -69,6 +69,13 @@ describe('mutescope sessions', () => {
     expect(JSON.parse(runCli(['sessions', 'list', '--json'], { dataDir }).stdout)).toHaveLength(1)
   })
 
+  it('refuses what the API refuses, with the message the UI gets', () => {
+    const { dataDir } = seeded()
+    const r = runCli(['sessions', 'list', '--search', 'x'.repeat(201)], { dataDir })
+    expect(r.status).toBe(1)
+    expect(r.stderr).toMatch(/invalid payload for listSessions: .*200 characters/)
+  })
+
   it('serve refuses a non-loopback host', () => {
     const r = runCli(['serve', '--host', '0.0.0.0'], { dataDir: tempDir() })
     expect(r.status).toBe(1)

@@ -1,15 +1,14 @@
-import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { artifactsDir, launchChromium } from '../support/browser'
-import { repoRoot, runCli, startServe, tempDir } from '../support/helpers'
+import { startPulse } from '../mic/mic-lab'
+import { artifactsDir, launchChromium, openDemoExperiment } from '../support/browser'
+import { runCli, startServe } from '../support/helpers'
 
 let browser: Browser
 beforeAll(async () => {
-  const pulse = spawnSync('bash', [join(repoRoot, 'scripts', 'pulseaudio.sh')], { encoding: 'utf8' })
-  if (pulse.status !== 0) throw new Error(`PulseAudio did not start: ${pulse.stderr}`)
+  startPulse()
   browser = await launchChromium()
 })
 afterAll(() => browser?.close())
@@ -27,11 +26,9 @@ describe('the demo experiment in Chromium (web mode)', () => {
     'runs live, correlates, exports PNG/SVG/CSV, and reopens after a restart',
     { timeout: 240_000 },
     async () => {
-      const dataDir = tempDir()
-      let server = startServe(dataDir)
-      const page = await browser.newPage({ viewport: { width: 1400, height: 1100 }, acceptDownloads: true })
-      await page.goto((await server.url) + '#/experiment')
-      await page.getByRole('button', { name: 'Demo experiment' }).click()
+      const demo = await openDemoExperiment(browser, { width: 1400, height: 1100 })
+      const { dataDir, page } = demo
+      let server = demo.server
 
       // Live: the counters move and the scatter legend reaches ten pairs for the mean gain.
       await page.getByText(/attached to node/).waitFor({ timeout: 60_000 })

@@ -1,16 +1,14 @@
-import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SessionStore } from '../../src/core/store/session-store'
-import { artifactsDir, launchChromium } from '../support/browser'
-import { repoRoot, startServe, tempDir } from '../support/helpers'
+import { startPulse } from '../mic/mic-lab'
+import { artifactsDir, launchChromium, openDemoExperiment } from '../support/browser'
 
 let browser: Browser
 beforeAll(async () => {
-  const pulse = spawnSync('bash', [join(repoRoot, 'scripts', 'pulseaudio.sh')], { encoding: 'utf8' })
-  if (pulse.status !== 0) throw new Error(`PulseAudio did not start: ${pulse.stderr}`)
+  startPulse()
   browser = await launchChromium()
 })
 afterAll(() => browser?.close())
@@ -35,13 +33,8 @@ describe('the mic-access lane of the demo experiment in Chromium (web mode)', ()
     'shows refvca reading the microphone live, marks muted intervals with Mute and M, and reviews them',
     { timeout: 300_000 },
     async () => {
-      const dataDir = tempDir()
-      const server = startServe(dataDir)
-      const page = await browser.newPage({ viewport: { width: 1400, height: 1400 }, acceptDownloads: true })
+      const { dataDir, server, page } = await openDemoExperiment(browser, { width: 1400, height: 1400 })
       try {
-        await page.goto((await server.url) + '#/experiment')
-        await page.getByRole('button', { name: 'Demo experiment' }).click()
-
         // Live: refvca's microphone reader is attached and its reads draw the lane.
         await page.getByText(/attached to parec \(pid \d+\)/).waitFor({ timeout: 90_000 })
         const lane = page.getByRole('figure', { name: 'Mic-access lane' })

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -6,8 +5,9 @@ import { PlanStore } from '../../src/core/store/plan-store'
 import { SessionStore } from '../../src/core/store/session-store'
 import { planSpec } from '../../src/shared/contract/plans'
 import { writeSyntheticSession } from '../analysis/synthetic-session'
+import { startPulse, steppedNoise } from '../mic/mic-lab'
 import { artifactsDir, launchChromium } from '../support/browser'
-import { repoRoot, runCli, startServe, tempDir } from '../support/helpers'
+import { runCli, startServe, tempDir } from '../support/helpers'
 
 let browser: Browser
 beforeAll(async () => {
@@ -194,14 +194,9 @@ describe('plans and per-condition comparison in Chromium (web mode)', () => {
     'runs a plan from the wizard: progress, ETA, and Continue at an instruction',
     { timeout: 240_000 },
     async () => {
-      const pulse = spawnSync('bash', [join(repoRoot, 'scripts', 'pulseaudio.sh')], { encoding: 'utf8' })
-      expect(pulse.status, pulse.stderr).toBe(0)
+      startPulse()
       const dataDir = tempDir()
-      const episode = join(dataDir, 'steps.wav')
-      const sox = ['-n', '-r', '48000', '-c', '1', episode]
-      for (const [i, v] of ['0.05', '0.6'].entries())
-        sox.push(...(i ? [':'] : []), 'synth', '3', 'pinknoise', 'vol', v)
-      expect(spawnSync('sox', sox).status).toBe(0)
+      const episode = steppedNoise(join(dataDir, 'steps.wav'), [0.05, 0.6], 3)
       const server = startServe(dataDir)
       const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } })
       try {
@@ -246,11 +241,7 @@ describe('plans and per-condition comparison in Chromium (web mode)', () => {
     { timeout: 180_000 },
     async () => {
       const dataDir = tempDir()
-      const episode = join(dataDir, 'short.wav')
-      expect(
-        spawnSync('sox', ['-n', '-r', '48000', '-c', '1', episode, 'synth', '4', 'pinknoise', 'vol', '0.3'])
-          .status,
-      ).toBe(0)
+      const episode = steppedNoise(join(dataDir, 'short.wav'), [0.3], 4)
       const server = startServe(dataDir)
       const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } })
       try {

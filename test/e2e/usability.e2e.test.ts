@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, Locator, Page } from 'playwright-core'
@@ -8,7 +7,8 @@ import { writeSyntheticSession } from '../analysis/synthetic-session'
 import { byClass, parseSvg, renderPdf } from '../support/figure-files'
 import { artifactsDir, downloads, launchChromium } from '../support/browser'
 import { paperGains, trainModel } from '../classify/trained-model'
-import { repoRoot, runCli, startServe, tempDir } from '../support/helpers'
+import { startPulse, steppedNoise } from '../mic/mic-lab'
+import { runCli, startServe, tempDir } from '../support/helpers'
 
 let browser: Browser
 beforeAll(async () => {
@@ -185,12 +185,9 @@ describe('the Compare page (Chromium, web mode)', () => {
 
 describe('the live experiment (Chromium, web mode)', () => {
   it('shows Pause as paused, and keeps its log over a reload', { timeout: 180_000 }, async () => {
-    const pulse = spawnSync('bash', [join(repoRoot, 'scripts', 'pulseaudio.sh')], { encoding: 'utf8' })
-    expect(pulse.status, pulse.stderr).toBe(0)
+    startPulse()
     const dataDir = tempDir()
-    const episode = join(dataDir, 'long.wav')
-    const sox = ['-n', '-r', '48000', '-c', '1', episode, 'synth', '120', 'pinknoise', 'vol', '0.3']
-    expect(spawnSync('sox', sox).status).toBe(0)
+    const episode = steppedNoise(join(dataDir, 'long.wav'), [0.3], 120)
     const server = startServe(dataDir)
     const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } })
     try {

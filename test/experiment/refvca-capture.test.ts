@@ -1,7 +1,8 @@
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { expect, it } from 'vitest'
+import { steppedNoise } from '../mic/mic-lab'
 import { cliPath, runCli, tempDir } from '../support/helpers'
 
 /**
@@ -11,26 +12,7 @@ import { cliPath, runCli, tempDir } from '../support/helpers'
 it('a Frida capture of refvca decodes to the gains refvca sent', async () => {
   const dir = tempDir()
   const audio = join(dir, 'steps.wav')
-  const made = spawnSync('sox', [
-    '-n',
-    '-r',
-    '48000',
-    '-c',
-    '1',
-    audio,
-    'synth',
-    '4',
-    'pinknoise',
-    'vol',
-    '0.05',
-    ':',
-    'synth',
-    '4',
-    'pinknoise',
-    'vol',
-    '0.6',
-  ])
-  expect(made.status).toBe(0)
+  steppedNoise(audio, [0.05, 0.6], 4)
   const refvca = spawn(process.execPath, [cliPath, 'refvca', '--file', audio, '--interval', '1', '--json'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })

@@ -1,6 +1,6 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
-import { cliPath } from '../support/helpers'
+import { spawnCli } from '../support/helpers'
 
 /**
  * A lab machine on this computer: a network namespace joined to the host by a veth pair, each end with its
@@ -77,32 +77,23 @@ export interface Background {
 
 /** `mutescope ARGS` in the background, in the lab's namespace when `ns` is given. */
 export function startCli(args: string[], dataDir: string, ns: string | null = null): Background {
-  const argv = [process.execPath, cliPath, ...args]
-  const child = spawn(ns ? 'ip' : argv[0], ns ? ['netns', 'exec', ns, ...argv] : argv.slice(1), {
-    env: { ...process.env, MUTESCOPE_DATA_DIR: dataDir },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()))
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)))
+  const { child, out, exited } = spawnCli(args, dataDir, ns ? ['ip', 'netns', 'exec', ns] : [])
   return {
     child,
     exited,
     get stdout() {
-      return stdout
+      return out.stdout
     },
     get stderr() {
-      return stderr
+      return out.stderr
     },
     async seen(re, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs
       for (;;) {
-        const m = re.exec(stdout + stderr)
+        const m = re.exec(out.stdout + out.stderr)
         if (m) return m
         if (Date.now() > deadline || child.exitCode !== null)
-          throw new Error(`no ${re} from mutescope ${args.join(' ')}; stderr: ${stderr.slice(-3000)}`)
+          throw new Error(`no ${re} from mutescope ${args.join(' ')}; stderr: ${out.stderr.slice(-3000)}`)
         await new Promise((r) => setTimeout(r, 100))
       }
     },

@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SessionStore } from '../../src/core/store/session-store'
 import { startCapture } from '../capture/tls-lab'
+import { steppedNoise } from '../mic/mic-lab'
 import { runCli, tempDir } from '../support/helpers'
 import { freePort, makeLab, startCli, type Background, type Lab } from './lab'
 
@@ -27,20 +28,7 @@ describe('a lab machine in a network namespace, joined to the workbench portal',
     lab = makeLab('lab')
     const labDir = tempDir()
     const audio = join(labDir, 'noise.wav')
-    const made = spawnSync('sox', [
-      '-n',
-      '-r',
-      '48000',
-      '-c',
-      '1',
-      audio,
-      'synth',
-      '6',
-      'pinknoise',
-      'vol',
-      '0.3',
-    ])
-    expect(made.status).toBe(0)
+    steppedNoise(audio, [0.3], 6)
     cluster = `${lab.hostIp}:${await freePort(lab.hostIp)}`
     control = `127.0.0.1:${await freePort('127.0.0.1')}`
     const portal = startCli(

@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { arecordArgs } from '../../src/core/refvca/audio-input'
 import { SessionStore } from '../../src/core/store/session-store'
 import { cliPath, runCli, tempDir } from '../support/helpers'
 import { micAccess, python, startMicLab, startProgram, stopChild, trackPlayed } from './mic-lab'
@@ -74,25 +75,9 @@ describe('the per-second RMS an app read tracks what was played', () => {
   })
 
   it('arecord -D pulse (ALSA): >= 15 seconds through snd_pcm_readi, r >= 0.95 with the played level', async () => {
-    const arecord = startProgram(
-      'arecord',
-      [
-        '-D',
-        'pulse',
-        '-q',
-        '-t',
-        'raw',
-        '-f',
-        'S16_LE',
-        '-r',
-        '16000',
-        '-c',
-        '2',
-        '--buffer-time=100000',
-        '/dev/null',
-      ],
-      { PULSE_SOURCE: mic.source },
-    )
+    const arecord = startProgram('arecord', [...arecordArgs('S16_LE', 16000, 2), '/dev/null'], {
+      PULSE_SOURCE: mic.source,
+    })
     const dataDir = tempDir()
     try {
       const pid = arecord.child.pid!

@@ -147,7 +147,14 @@ export function micAccess(args: string[], dataDir: string, timeoutMs = 90_000) {
       `${n} lines`,
       () => stderr,
     )
-  return { child, done, lines }
+  /** Its last line, the session's summary, is out: the run has ended (a spawned app may still hold it open). */
+  const summary = () =>
+    waitFor(
+      () => stdout.includes('"sessionId"'),
+      'summary line',
+      () => stderr,
+    )
+  return { child, done, lines, summary }
 }
 
 /** Resolves once `ready()`, checked every 100 ms; rejects after a minute with `log()`. */

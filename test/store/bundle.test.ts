@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process'
 import { readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gunzipSync, gzipSync } from 'node:zlib'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createApp } from '../../src/core/app'
 import { exportBundle, importBundle } from '../../src/core/store/bundle'
 import { IMPORTING, SessionStore } from '../../src/core/store/session-store'
@@ -11,16 +11,11 @@ import { bundleChunkBytes } from '../../src/shared/contract/sessions'
 import type { Reply } from '../../src/shared/contract'
 import { captureOf } from '../support/captures'
 import { runCli, tempDir } from '../support/helpers'
+import { storesClosedAfterEach } from '../support/stores'
 import { runCliPeakRss } from '../support/peak-rss'
 
 const MiB = 1024 * 1024
-const open: SessionStore[] = []
-function store(dir = tempDir()): SessionStore {
-  const s = SessionStore.open({ dir })
-  open.push(s)
-  return s
-}
-afterEach(() => open.splice(0).forEach((s) => s.close()))
+const store = storesClosedAfterEach()
 
 /** A finished session with rows in every table, nulls and odd values included. */
 function seeded(s: SessionStore): number {

@@ -1,20 +1,15 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gunzipSync, gzipSync } from 'node:zlib'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { exportBundle, importBundle } from '../../src/core/store/bundle'
-import { SessionStore } from '../../src/core/store/session-store'
 import { SessionWriter } from '../../src/core/store/session-writer'
 import type { MicAccessSecond } from '../../src/shared/model'
 import { tempDir } from '../support/helpers'
+import { micSecond, noReads } from '../support/mic-seconds'
+import { storesClosedAfterEach } from '../support/stores'
 
-const open: SessionStore[] = []
-function store(dir = tempDir()): SessionStore {
-  const s = SessionStore.open({ dir })
-  open.push(s)
-  return s
-}
-afterEach(() => open.splice(0).forEach((s) => s.close()))
+const store = storesClosedAfterEach()
 
 const T0 = 1_700_000_000_000
 
@@ -85,36 +80,9 @@ describe('muted intervals in the store', () => {
 
 /** Seconds of two processes reading through two APIs, with and without a sample format. */
 const lane: MicAccessSecond[] = [
-  {
-    t: T0 + 1000,
-    pid: 7,
-    api: 'pa_stream_peek',
-    reads: 50,
-    frames: 48_000,
-    bytes: 192_000,
-    rmsDbfs: -20.5,
-    peakDbfs: -3,
-  },
-  {
-    t: T0 + 1000,
-    pid: 8,
-    api: 'snd_pcm_readi',
-    reads: 0,
-    frames: 0,
-    bytes: 0,
-    rmsDbfs: null,
-    peakDbfs: null,
-  },
-  {
-    t: T0 + 2000,
-    pid: 7,
-    api: 'pa_stream_peek',
-    reads: 49,
-    frames: 47_040,
-    bytes: 188_160,
-    rmsDbfs: -120,
-    peakDbfs: -120,
-  },
+  micSecond(T0 + 1000, { rmsDbfs: -20.5, peakDbfs: -3 }),
+  micSecond(T0 + 1000, { pid: 8, api: 'snd_pcm_readi', ...noReads }),
+  micSecond(T0 + 2000, { reads: 49, frames: 47_040, bytes: 188_160, rmsDbfs: -120, peakDbfs: -120 }),
 ]
 
 describe('session bundles with the mic-access lane', () => {

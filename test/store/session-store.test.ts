@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { UserError } from '../../src/core/errors'
 import { processStartTime } from '../../src/core/process-start'
 import { migrations } from '../../src/core/store/migrations'
@@ -9,14 +9,9 @@ import { SessionStore } from '../../src/core/store/session-store'
 import { SessionWriter } from '../../src/core/store/session-writer'
 import { captureOf } from '../support/captures'
 import { tempDir } from '../support/helpers'
+import { storesClosedAfterEach } from '../support/stores'
 
-const open: SessionStore[] = []
-function store(dir = tempDir()): SessionStore {
-  const s = SessionStore.open({ dir })
-  open.push(s)
-  return s
-}
-afterEach(() => open.splice(0).forEach((s) => s.close()))
+const store = storesClosedAfterEach()
 
 describe('SessionStore', () => {
   it('migrates to the latest schema with WAL, FULL sync and foreign keys', () => {

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { chromium, type Browser, type Download, type Page } from 'playwright-core'
-import { repoRoot } from './helpers'
+import { repoRoot, startServe, tempDir } from './helpers'
 
 export const artifactsDir = join(repoRoot, 'test-artifacts')
 
@@ -42,4 +42,23 @@ export async function downloads(page: Page, n: number, action: () => Promise<voi
   return Promise.all(
     got.map(async (d) => ({ name: d.suggestedFilename(), bytes: readFileSync((await d.path())!) })),
   )
+}
+
+/**
+ * `mutescope serve` on a new data folder and a page of it with the demo experiment started from the
+ * Experiment page, as the live e2e tests begin; the page and the server are closed again if it fails.
+ */
+export async function openDemoExperiment(browser: Browser, viewport: { width: number; height: number }) {
+  const dataDir = tempDir()
+  const server = startServe(dataDir)
+  const page = await browser.newPage({ viewport, acceptDownloads: true })
+  try {
+    await page.goto((await server.url) + '#/experiment')
+    await page.getByRole('button', { name: 'Demo experiment' }).click()
+  } catch (err) {
+    await page.close()
+    await server.stop()
+    throw err
+  }
+  return { dataDir, server, page }
 }

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PNG } from 'pngjs'
 import { expect } from 'vitest'
+import type { CliResult } from './helpers'
 
 /** Parses an SVG document, failing the test on any XML error. */
 export function parseSvg(text: string): Element {
@@ -68,4 +69,10 @@ export function renderPdf(pdf: string, dpi: number, outDir: string): PNG {
 export function embedsFigureFont(pdf: string): boolean {
   const fonts = spawnSync('pdffonts', [pdf], { encoding: 'utf8', timeout: 60_000 })
   return /DejaVuSans\s.*\byes\b/.test(fonts.stdout)
+}
+
+/** Fails the test unless the figure command succeeded without a word on stderr (warnings included). */
+export function expectQuietSuccess(r: CliResult): void {
+  expect(r.stderr).toBe('')
+  expect(r.status).toBe(0)
 }

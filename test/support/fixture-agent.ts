@@ -1,15 +1,16 @@
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { build } from 'esbuild'
 import type { AgentSession } from '../../src/core/capture/backend'
 import { PythonBackend } from '../../src/core/capture/python-backend'
 
 /**
- * A test agent (a `*.agent.ts` fixture that calls the agent's own code) loaded into a real process through
- * pip's Frida: for parsers of structures that only exist on another OS, run against memory the fixture lays
- * out. `close()` detaches and ends the process.
+ * A test agent (a `*.agent.ts` fixture that calls the agent's own code) loaded through pip's Frida into a
+ * real process, `target` or else a sleeping one: for code whose OS does not exist here, run against memory
+ * the fixture lays out or a program that stands in. `close()` detaches and ends the process.
  */
 export async function fixtureAgent(
   entry: string,
+  target: ChildProcess = spawn('sleep', ['120']),
 ): Promise<{ session: AgentSession; close(): Promise<void> }> {
   const bundle = await build({
     entryPoints: [entry],
@@ -19,7 +20,6 @@ export async function fixtureAgent(
     platform: 'neutral',
     target: 'es2022',
   })
-  const target = spawn('sleep', ['120'])
   const backend = await PythonBackend.start()
   try {
     const session = await backend.open(null, { pid: target.pid! }, bundle.outputFiles[0].text)

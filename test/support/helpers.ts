@@ -67,22 +67,31 @@ export function startServe(dataDir: string, env: NodeJS.ProcessEnv = {}, args: s
   }
 }
 
-/** `mutescope run` in the background; resolves `seen(re)` once its log (stderr with --json) matches. */
-export function startRun(dataDir: string, args: string[]) {
-  const child = spawn(process.execPath, [cliPath, 'run', ...args, '--json'], {
+/**
+ * `mutescope ARGS` in the background with its own data directory, run through `wrap` (e.g. `ip netns exec NS`)
+ * when given; `out` collects its stdout and stderr as they come.
+ */
+export function spawnCli(args: string[], dataDir: string, wrap: string[] = []) {
+  const argv = [...wrap, process.execPath, cliPath, ...args]
+  const child = spawn(argv[0], argv.slice(1), {
     env: { ...process.env, MUTESCOPE_DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
-  let stdout = ''
-  let stderr = ''
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()))
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
+  const out = { stdout: '', stderr: '' }
+  child.stdout.on('data', (d: Buffer) => (out.stdout += d.toString()))
+  child.stderr.on('data', (d: Buffer) => (out.stderr += d.toString()))
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  return { child, out, exited }
+}
+
+/** `mutescope run` in the background; resolves `seen(re)` once its log (stderr with --json) matches. */
+export function startRun(dataDir: string, args: string[]) {
+  const { child, out, exited } = spawnCli(['run', ...args, '--json'], dataDir)
   const seen = (re: RegExp) =>
     new Promise<RegExpExecArray>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${re} within 40 s: ${stderr}`)), 40_000)
+      const timer = setTimeout(() => reject(new Error(`no ${re} within 40 s: ${out.stderr}`)), 40_000)
       const check = () => {
-        const m = re.exec(stderr)
+        const m = re.exec(out.stderr)
         if (m) {
           clearTimeout(timer)
           child.stderr!.off('data', check)
@@ -90,7 +99,7 @@ export function startRun(dataDir: string, args: string[]) {
         }
       }
       child.stderr!.on('data', check)
-      void exited.then(() => reject(new Error(`run ended before ${re}: ${stderr}`)))
+      void exited.then(() => reject(new Error(`run ended before ${re}: ${out.stderr}`)))
       check()
     })
   const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
@@ -98,8 +107,9 @@ export function startRun(dataDir: string, args: string[]) {
     const timer = setTimeout(() => child.kill('SIGKILL'), 40_000)
     const code = await closed
     clearTimeout(timer)
-    if (!stdout.trim()) throw new Error(`run ended with ${code} and no result: ${stderr.slice(-2000)}`)
-    return { code, stderr, last: JSON.parse(stdout.trim().split('\n').pop()!) }
+    if (!out.stdout.trim())
+      throw new Error(`run ended with ${code} and no result: ${out.stderr.slice(-2000)}`)
+    return { code, stderr: out.stderr, last: JSON.parse(out.stdout.trim().split('\n').pop()!) }
   }
   return { child, seen, end }
 }

@@ -13,13 +13,7 @@ import { hookWindowsAudio, resetWindowsAudio } from './windows'
 
 /** Hooks the audio-capture APIs (one module per family) where a module exports them. */
 
-const families: FamilyHooks[] = [
-  pulseHooks,
-  alsaHooks,
-  pipewireHooks,
-  portaudioHooks,
-  ...(Process.platform === 'darwin' ? [coreaudioHooks] : []),
-]
+const families: FamilyHooks[] = [pulseHooks, alsaHooks, pipewireHooks, portaudioHooks, coreaudioHooks]
 const hooked = new Set<string>()
 
 function isInside(address: NativePointer, module: Module): boolean {
@@ -34,13 +28,18 @@ export function resetAudio(): void {
   if (config.micAccess) for (const f of families) f.reattach?.()
 }
 
-/** Hooks the audio APIs `module` exports (when mic access is wanted); returns what it found there. */
-export function hookAudio(module: Module): AudioApiReport[] {
+/**
+ * Hooks the audio APIs of `platform` (Frida's Process.platform; a test names another) that `module` exports,
+ * when mic access is wanted; returns what it found there.
+ */
+export function hookAudio(module: Module, platform: string = Process.platform): AudioApiReport[] {
   if (!config.micAccess) return []
   const found: AudioApiReport[] = []
   for (const { family, hooks } of families) {
     // One look at the family's read calls first: most modules have none.
-    const probes = audioFamilies.filter((f) => f.family === family).map((f) => f.probe)
+    const probes = audioFamilies
+      .filter((f) => f.family === family && (f.os === undefined || f.os === platform))
+      .map((f) => f.probe)
     if (!probes.some((fn) => module.findExportByName(fn) !== null)) continue
     const fns: string[] = []
     for (const hook of hooks) {

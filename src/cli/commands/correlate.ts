@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { checkAlignOptions } from '../../core/analysis/analyze'
 import { writeFileSync } from 'node:fs'
 import { pairsCsv } from '../../core/analysis/pairs-csv'
 import { svgToPng } from '../../core/analysis/plot-png'
@@ -165,8 +166,8 @@ export function registerCorrelate(program: Command): void {
           throw new UserError(`--level must be one of ${LEVEL_MEASURES.join(', ')}, got "${opts.level}"`)
         const scale = positiveNumber('--scale', opts.scale)
         if (scale > 8) throw new UserError(`--scale must be at most 8, got "${opts.scale}"`)
-        const result = await callApi('analyzeSession', {
-          id,
+        // Checked here too, so that a value out of range is named as the analysis has always named it.
+        const align = checkAlignOptions({
           method: opts.method,
           offsetS: finiteNumber('--offset')(opts.offset),
           lagS: finiteNumber('--lag')(opts.lag),
@@ -176,6 +177,7 @@ export function registerCorrelate(program: Command): void {
           intervalS: positiveNumber('--interval', opts.interval),
           calibrationDb: calibrationOption(opts.calibration),
         })
+        const result = await callApi('analyzeSession', { id, ...align })
         const plot = { level: level.data, title: opts.title }
         const svg = opts.svg || opts.png ? plotSvg(result, plot) : ''
         if (opts.svg) write(opts.svg, svg)

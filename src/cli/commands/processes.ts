@@ -15,7 +15,8 @@ export function registerProcesses(program: Command): void {
       action(async (opts: { host: string | null; backend: BackendChoice; json?: boolean }) => {
         const list = await callApi('listProcesses', { host: opts.host, backend: opts.backend })
         if (opts.json) printJsonLine(list)
-        else process.stdout.write(list.map((p) => `${String(p.pid).padStart(7)}  ${p.name}`).join('\n') + '\n')
+        else
+          process.stdout.write(list.map((p) => `${String(p.pid).padStart(7)}  ${p.name}`).join('\n') + '\n')
       }),
     )
 }

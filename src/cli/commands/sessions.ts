@@ -1,8 +1,7 @@
 import type { Command } from 'commander'
 import type { Session, SessionSummary } from '../../shared/model'
 import { action, positiveInt, printJsonLine } from '../action'
-import { exportToFile, importFromFile } from '../bundle-files'
-import { callApi, withApi } from '../dispatch'
+import { callApi } from '../dispatch'
 
 /** The session with its id first, as the CLI has always printed it (the contract puts it after the metadata). */
 const idFirst = <S extends Session>({ id, ...rest }: S) => ({ id, ...rest })
@@ -75,7 +74,7 @@ export function registerSessions(program: Command): void {
     .action(
       action(async (raw: string, opts: { out: string; json?: boolean }) => {
         const n = id(raw)
-        const bytes = await withApi((call) => exportToFile(call, n, opts.out))
+        const { bytes } = await callApi('exportSessionFile', { id: n, file: opts.out })
         if (opts.json) printJsonLine({ id: n, out: opts.out, bytes })
         else process.stdout.write(`exported session ${n} to ${opts.out} (${bytes} bytes)\n`)
       }),
@@ -87,7 +86,7 @@ export function registerSessions(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       action(async (file: string, opts: { json?: boolean }) => {
-        const s = idFirst(await withApi((call) => importFromFile(call, file)))
+        const s = idFirst(await callApi('importSessionFile', { file }))
         if (opts.json) printJsonLine(s)
         else process.stdout.write(`imported as session ${s.id}\n`)
       }),

@@ -62,14 +62,19 @@ function levelStats(pairs: readonly AlignedPair[], level: LevelMeasure): LevelSt
   }
 }
 
+/** The alignment options with their defaults, or a UserError naming the one out of range. */
+export function checkAlignOptions(options: AlignOptions): z.output<typeof alignOptions> {
+  const parsed = alignOptions.safeParse(options)
+  if (!parsed.success) throw new UserError(`invalid alignment options: ${z.prettifyError(parsed.error)}`)
+  return parsed.data
+}
+
 /**
  * Aligns a stored session's telemetry with its played levels and correlates each gain with LAeq and LAFmax.
  * Throws a UserError when fewer than three intervals can be paired, naming what to change.
  */
 export function analyzeSession(store: SessionStore, id: number, options: AlignOptions = {}): AnalysisResult {
-  const parsed = alignOptions.safeParse(options)
-  if (!parsed.success) throw new UserError(`invalid alignment options: ${z.prettifyError(parsed.error)}`)
-  const opts = parsed.data
+  const opts = checkAlignOptions(options)
   const session = store.getSession(id)
   // A review asks for the same analysis for its table and its plot export; a live session's rows only grow,
   // so the row counts (and the interval, which can be edited) say whether a kept result still holds.

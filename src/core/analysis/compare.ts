@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { gainName } from '../../shared/contract/analysis'
 import {
   compareOptions,
   type CompareGroup,
@@ -15,7 +16,7 @@ import type { SessionStore } from '../store/session-store'
 import { analyzeSession } from './analyze'
 import { fisherZTest, linearFit, MIN_PAIRS, pearson } from './stats'
 
-const gains = ['min', 'mean', 'max'] as const
+const gains = gainName.options
 const gainField = { min: 'audioMinGain', mean: 'audioMeanGain', max: 'audioMaxGain' } as const
 
 function keyOf(s: Session, fields: readonly string[]): GroupKey {

@@ -1,5 +1,6 @@
 import PDFDocument from 'pdfkit'
 import SVGtoPDF from 'svg-to-pdfkit'
+import { figureFormat, type FigureFormat } from '../../shared/contract/figures'
 import { UserError } from '../errors'
 import { figureCsv } from './figure-csv'
 import { figureFontFile } from './figure-font'
@@ -7,13 +8,10 @@ import { type Figure, type FigureSize, MM_PER_INCH, mmToPt } from './figure-mode
 import { FIGURE_FONT, figureSvg } from './figure-svg'
 import { svgToPng } from './plot-png'
 
-export const figureFormats = ['svg', 'pdf', 'png'] as const
-export type FigureFormat = (typeof figureFormats)[number]
-
 /** The format a file name asks for by its extension. */
 export function figureFormatOf(file: string): FigureFormat {
   const ext = /\.([^./\\]+)$/.exec(file)?.[1]?.toLowerCase()
-  const format = figureFormats.find((f) => f === ext)
+  const format = figureFormat.options.find((f) => f === ext)
   if (!format)
     throw new UserError(`cannot tell the figure format of "${file}": end the file name in .svg, .pdf or .png`)
   return format

@@ -1,4 +1,5 @@
 import type { LevelSecond, LevelWindow } from '../../shared/model'
+import { firstIndex } from './first-index'
 
 type Weighting = LevelWindow['weighting']
 
@@ -40,14 +41,7 @@ interface MagnitudeSecond {
 
 /** Index of the first segment that ends after t (segments are start-sorted and do not overlap). */
 function firstEndingAfter(segs: readonly { end: number }[], t: number): number {
-  let lo = 0
-  let hi = segs.length
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1
-    if (segs[mid].end <= t) lo = mid + 1
-    else hi = mid
-  }
-  return lo
+  return firstIndex(segs, (s) => s.end > t)
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { MicStream, MutedReads } from '../../shared/contract/mic-review'
 import type { MicAccessSecond, MuteInterval, SessionEvent } from '../../shared/model'
+import { firstIndex } from './first-index'
 
 /** The process names the session's attach events recorded, by pid. */
 export function processNames(events: readonly SessionEvent[]): Map<number, string> {
@@ -36,14 +37,7 @@ export function byStream(
  */
 export function mutedAt(intervals: readonly MuteInterval[], t: number): boolean {
   const mid = t + 500
-  let lo = 0
-  let hi = intervals.length
-  while (lo < hi) {
-    const m = (lo + hi) >> 1
-    if (intervals[m].start <= mid) lo = m + 1
-    else hi = m
-  }
-  const i = intervals[lo - 1]
+  const i = intervals[firstIndex(intervals, (m) => m.start > mid) - 1]
   return i !== undefined && (i.end === null || mid < i.end)
 }
 

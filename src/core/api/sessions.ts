@@ -66,6 +66,12 @@ export function sessionsHandlers({
       if (r.session) events.emit('sessionsChanged', { id: r.session.id, change: 'created' })
       return r
     },
+    exportSessionFile: ({ id, file }) => jobs.run('exportBundle', { db: store.path, sessionId: id, file }),
+    importSessionFile: async ({ file }) => {
+      const s = await jobs.run('importBundle', { db: store.path, file })
+      events.emit('sessionsChanged', { id: s.id, change: 'created' })
+      return s
+    },
     deleteSessions: ({ ids }) => {
       const deleted = store.deleteSessions(ids)
       for (const id of deleted) events.emit('sessionsChanged', { id, change: 'deleted' })

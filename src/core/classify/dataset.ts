@@ -1,5 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import type { z } from 'zod'
+import { setName } from '../../shared/contract/classify'
 import type { Session } from '../../shared/model'
 import { resolveInterval } from '../analysis/analyze'
 import { UserError } from '../errors'
@@ -8,8 +10,8 @@ import type { SessionStore } from '../store/session-store'
 import { parseGainsFile } from './gains-file'
 import { AUTHORS_LABEL_MAPPING, labelOf, NUM_CLASSES, sessionLabel, type LabelRule } from './labels'
 
-export type SetName = 'dev' | 'eval1' | 'eval2'
-export const SET_NAMES: readonly SetName[] = ['dev', 'eval1', 'eval2']
+export type SetName = z.infer<typeof setName>
+export const SET_NAMES = setName.options
 
 /** One minute of telemetry: the three gains Webex reports, in the model's channel order. */
 export type Gains = [max: number, mean: number, min: number]

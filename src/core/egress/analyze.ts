@@ -2,7 +2,7 @@ import { chmodSync, copyFileSync, existsSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path'
 import type { EgressReportView } from '../../shared/contract/egress'
 import type { Capture } from '../../shared/model'
-import { UserError } from '../errors'
+import { cannotWrite, UserError } from '../errors'
 import type { SessionStore } from '../store/session-store'
 import { loadProfile } from '../telemetry'
 import { capturedPeers, egressOf, packetsFile, saveEgress, type EgressRow } from './egress-store'
@@ -156,7 +156,7 @@ export async function writeEgressPcapng(
   } catch (err) {
     rmSync(out, { force: true })
     if (err instanceof UserError) throw err
-    throw new UserError(`cannot write ${out}: ${(err as Error).message}; choose a writable path`)
+    throw cannotWrite(out, err)
   }
   return { packets: out, secrets: secrets.count }
 }

@@ -11,6 +11,7 @@ import {
   type PlanSpec,
   type PlanTarget,
 } from '../../shared/contract/plans'
+import type { SessionStatus } from '../../shared/model'
 import type { EventHub } from '../api/event-hub'
 import { probeAudio } from '../audio/decode'
 import { errorMessage, UserError } from '../errors'
@@ -20,11 +21,13 @@ import { loadProfile } from '../telemetry'
 /** What the plan runner needs of the experiment runner: its public API, one run at a time. */
 export interface ExperimentControl {
   start(plan: ExperimentPlan): Promise<ExperimentState>
-  stop(outcome?: { status: 'completed' | 'interrupted' | 'failed'; reason: string }): Promise<unknown>
+  stop(outcome?: { status: Ended; reason: string }): Promise<unknown>
   current(): ExperimentState
 }
 
 type Finished = NonNullable<ExperimentState['finished']>
+/** How a run's session ended. */
+type Ended = Exclude<SessionStatus, 'running'>
 
 /** Seconds a run takes beyond its audio: starting Frida and refvca, and the last interval's telemetry. */
 const runOverheadS = 8
@@ -298,7 +301,7 @@ export class PlanRunner {
     })
     this.plans.startRun(a.planId, run.run, null)
     this.publish(a.planId)
-    let outcome: { status: 'completed' | 'failed' | 'interrupted'; reason: string | null }
+    let outcome: { status: Ended; reason: string | null }
     try {
       await this.experiment.start(runPlanOf(spec, run, total))
       // A stop that came while this run was being started found nothing to stop yet.

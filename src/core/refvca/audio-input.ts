@@ -43,22 +43,30 @@ function recorder(
     }
   return {
     cmd: 'arecord',
-    args: [
-      '-D',
-      'pulse',
-      '-q',
-      '-t',
-      'raw',
-      '-f',
-      'FLOAT_LE',
-      '-r',
-      String(rate),
-      '-c',
-      '1',
-      '--buffer-time=100000',
-    ],
+    args: arecordArgs('FLOAT_LE', rate, 1),
     env: { ...process.env, PULSE_SOURCE: source },
   }
+}
+
+/**
+ * arecord's arguments for raw `format` audio through ALSA's pulse plugin from the source in PULSE_SOURCE, to
+ * stdout (or a file appended after them); shared with the tests that make arecord read a microphone.
+ */
+export function arecordArgs(format: string, rate: number, channels: number): string[] {
+  return [
+    '-D',
+    'pulse',
+    '-q',
+    '-t',
+    'raw',
+    '-f',
+    format,
+    '-r',
+    String(rate),
+    '-c',
+    String(channels),
+    '--buffer-time=100000',
+  ]
 }
 
 /**

@@ -6,7 +6,7 @@ import { parser, type Token } from 'stream-json/parser.js'
 import { z } from 'zod'
 import { UserError } from '../errors'
 import { jsonDeeperThan } from '../json-depth'
-import { openRegularFile, type RegularFile } from '../regular-file'
+import { openRegularFile } from '../regular-file'
 import {
   BUNDLE_FORMAT,
   BUNDLE_VERSION,
@@ -41,11 +41,6 @@ export const defaultBundleLimits: BundleLimits = {
 
 const fix = 'use a file made by "mutescope sessions export"'
 
-/** Opens a bundle for reading, refusing what is not a regular file with the message the import gives. */
-export function openBundleFile(file: string): RegularFile {
-  return openRegularFile(file, { what: 'session bundle', fix })
-}
-
 function notABundle(why: string): UserError {
   return new UserError(`the file is not a MuteScope session bundle: ${why}; ${fix}`, 'not_a_bundle')
 }
@@ -74,7 +69,7 @@ function zlibError(err: unknown): UserError {
  * bomb is refused within a second instead of being parsed row by row.
  */
 export async function* readBundle(file: string, limits = defaultBundleLimits): AsyncGenerator<BundleItem> {
-  const { fd, size } = openBundleFile(file)
+  const { fd, size } = openRegularFile(file, { what: 'session bundle', fix })
   try {
     const magic = Buffer.alloc(4)
     const n = readSync(fd, magic, 0, 4, 0)

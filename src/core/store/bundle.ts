@@ -3,7 +3,7 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { createGzip } from 'node:zlib'
 import type { MuteInterval, Session } from '../../shared/model'
-import { errorMessage, UserError } from '../errors'
+import { cannotWrite, errorMessage, UserError } from '../errors'
 import {
   BUNDLE_FORMAT,
   BUNDLE_VERSION,
@@ -134,7 +134,7 @@ export async function exportBundle(
   try {
     fd = openSync(partial, 'w', 0o600)
   } catch (err) {
-    throw new UserError(`cannot write ${file}: ${(err as Error).message}; choose a writable path`)
+    throw cannotWrite(file, err)
   }
   const out = createWriteStream('', { fd })
   try {
@@ -149,7 +149,7 @@ export async function exportBundle(
     rmSync(partial, { force: true })
     if (err instanceof UserError) throw err
     if (watch.signal?.aborted) throw cancelled('export')
-    throw new UserError(`cannot write ${file}: ${(err as Error).message}; choose a writable path`)
+    throw cannotWrite(file, err)
   } finally {
     if (!out.closed) closeSync(fd)
   }

@@ -3,6 +3,13 @@ import { TargetPicker, type PickedTarget } from './TargetPicker'
 
 /** The fields an experiment run and an experiment plan share: what is audited, what is played, how often. */
 
+/** The target picker before anything is chosen: a process name still to type. */
+export const noPickedTarget: PickedTarget = {
+  target: { kind: 'name', name: '' },
+  host: null,
+  backend: 'auto',
+}
+
 /** Whether the picker lacks the app to audit: no name or no command typed. */
 export function missingTarget(p: PickedTarget): boolean {
   const t = p.target
@@ -44,6 +51,14 @@ export function TargetChoice(props: {
       )}
     </>
   )
+}
+
+/** The episode files typed in the episodes field, one a line, blank lines left out. */
+export function episodeLines(text: string): string[] {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
 }
 
 /** The episodes to play, one file per line. */

@@ -5,15 +5,17 @@ import { calibrationHelp, parseCalibration } from '../calibration'
 import { EpisodeSummaryPanel } from '../components/EpisodeSummaryPanel'
 import { FieldError, invalidProps, TextField } from '../components/FieldError'
 import {
+  episodeLines,
   EpisodesField,
   MISSING_TARGET,
   missingTarget,
+  noPickedTarget,
   ProfileField,
   TargetChoice,
   TimingFields,
 } from '../components/RunFields'
 import type { PickedTarget } from '../components/TargetPicker'
-import { optionalNumber } from '../formNumbers'
+import { optionalDistanceCm, optionalNumber } from '../formNumbers'
 import { useDraft } from '../wizardDraft'
 
 const metaFields = [
@@ -33,11 +35,7 @@ type Errors = Partial<
 /** The plan of a muted-call experiment: what to audit, what to play into its microphone, and what to record. */
 export function ExperimentWizard({ onStart }: { onStart: (plan: ExperimentPlanInput) => void }) {
   const [useReference, setUseReference] = useDraft('useReference', true)
-  const [picked, setPicked] = useDraft<PickedTarget>('picked', {
-    target: { kind: 'name', name: '' },
-    host: null,
-    backend: 'auto',
-  })
+  const [picked, setPicked] = useDraft<PickedTarget>('picked', noPickedTarget)
   const [profile, setProfile] = useDraft('profile', 'webex')
   const [episodes, setEpisodes] = useDraft('episodes', '')
   const [outputDevice, setOutputDevice] = useDraft('outputDevice', '')
@@ -59,10 +57,7 @@ export function ExperimentWizard({ onStart }: { onStart: (plan: ExperimentPlanIn
     )
   }, [setCalibration])
   const calibrationDb = parseCalibration(calibration ?? '')
-  const episodeList = episodes
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean)
+  const episodeList = episodeLines(episodes)
   const typed = (v: string) => (v.trim() !== '' && Number(v) > 0 ? Number(v) : null)
   const [meta, setMeta] = useDraft<Record<MetaKey, string>>('meta', {
     name: '',
@@ -105,14 +100,7 @@ export function ExperimentWizard({ onStart }: { onStart: (plan: ExperimentPlanIn
         errs,
         'interval',
       ) ?? null
-    const distanceCm =
-      optionalNumber(
-        distance,
-        (n) => n >= 0,
-        'Enter the distance in centimetres, e.g. 25, or leave it empty.',
-        errs,
-        'distance',
-      ) ?? null
+    const distanceCm = optionalDistanceCm(distance, errs, 'distance') ?? null
     if (calibrationDb.error) errs.calibration = calibrationDb.error
     setErrors(errs)
     if (Object.keys(errs).length > 0) return

@@ -6,15 +6,17 @@ import { api } from '../api'
 import { FieldError, TextField } from '../components/FieldError'
 import { ErrorState } from '../components/Status'
 import {
+  episodeLines,
   EpisodesField,
   MISSING_TARGET,
   missingTarget,
+  noPickedTarget,
   ProfileField,
   TargetChoice,
   TimingFields,
 } from '../components/RunFields'
 import type { PickedTarget } from '../components/TargetPicker'
-import { optionalNumber } from '../formNumbers'
+import { optionalDistanceCm, optionalNumber } from '../formNumbers'
 
 interface ConditionDraft {
   micMode: string
@@ -87,11 +89,7 @@ export function PlanWizard({
 }) {
   const [name, setName] = useState('')
   const [useReference, setUseReference] = useState(true)
-  const [picked, setPicked] = useState<PickedTarget>({
-    target: { kind: 'name', name: '' },
-    host: null,
-    backend: 'auto',
-  })
+  const [picked, setPicked] = useState<PickedTarget>(noPickedTarget)
   const [episodes, setEpisodes] = useState('')
   const [intervalS, setIntervalS] = useState('5')
   const [durationS, setDurationS] = useState('')
@@ -116,10 +114,7 @@ export function PlanWizard({
     const input: PlanSpecInput = {
       name: name.trim(),
       target: target ?? 'refvca',
-      episodes: episodes
-        .split('\n')
-        .map((l) => l.trim())
-        .filter(Boolean),
+      episodes: episodeLines(episodes),
       intervalS: numberField(intervalS, 'telemetry interval in seconds', errs, 'intervalS'),
       durationS: numberField(durationS, 'duration of each run in seconds', errs, 'durationS'),
       repeats: numberField(repeats, 'number of repeats', errs, 'repeats', true) ?? 1,
@@ -127,10 +122,7 @@ export function PlanWizard({
       backend: picked.backend,
       host: useReference ? null : picked.host,
       conditions: conditions.map((c, i) => {
-        const distanceCm = c.distanceCm.trim() === '' ? undefined : Number(c.distanceCm)
-        if (distanceCm !== undefined && !(distanceCm >= 0))
-          errs[`conditions.${i}.distanceCm`] =
-            'Enter the distance in centimetres, e.g. 25, or leave it empty.'
+        const distanceCm = optionalDistanceCm(c.distanceCm, errs, `conditions.${i}.distanceCm`)
         return {
           meta: {
             ...c.otherMeta,
@@ -214,9 +206,7 @@ export function PlanWizard({
   }
 
   const runs =
-    conditions.length *
-    Math.max(1, Number(repeats) || 1) *
-    Math.max(1, episodes.split('\n').filter((l) => l.trim()).length)
+    conditions.length * Math.max(1, Number(repeats) || 1) * Math.max(1, episodeLines(episodes).length)
 
   return (
     <form className="card grid" aria-label="Experiment plan" onSubmit={(e) => void submit(e)} noValidate>

@@ -104,19 +104,27 @@ export const analysisResult = z.object({
 })
 export type AnalysisResult = z.infer<typeof analysisResult>
 
+/** The gains Webex reports per interval. */
+export const gainName = z.enum(['min', 'mean', 'max'])
+
 export const plotOptions = z
   .object({
     level: levelMeasure.default('laeq'),
-    gains: z
-      .array(z.enum(['min', 'mean', 'max']))
-      .min(1)
-      .default(['min', 'mean', 'max']),
+    gains: z.array(gainName).min(1).default(['min', 'mean', 'max']),
     width: z.number().int().min(200).max(4000).default(720),
     height: z.number().int().min(150).max(4000).default(480),
     title: z.string().max(200).optional(),
   })
   .strict()
 export type PlotOptions = z.input<typeof plotOptions>
+
+/** A file for the UI to download: text travels as utf8, binary (PNG, PDF) as base64. */
+export const exportedFile = z.object({
+  fileName: z.string(),
+  mimeType: z.string(),
+  encoding: z.enum(['utf8', 'base64']),
+  data: z.string(),
+})
 
 const sessionRef = z.object({ id: z.number().int().positive() })
 
@@ -135,12 +143,7 @@ export const analysisRequests = {
         plot: plotOptions.prefault({}),
       })
       .strict(),
-    z.object({
-      fileName: z.string(),
-      mimeType: z.string(),
-      encoding: z.enum(['utf8', 'base64']),
-      data: z.string(),
-    }),
+    exportedFile,
   ),
   levelTrace: request(
     'One-second levels of a session decimated to min/max per pixel column, for plotting long sessions',

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { weighting } from '../measures'
-import { request } from './define'
+import { filePath, request } from './define'
 
 /** Where MuteScope plays episodes and what the meeting app must pick as its microphone. */
 export const micStatus = z.object({
@@ -55,8 +55,6 @@ export const audioInfo = z.object({
   decoder: z.enum(['wav', 'ffmpeg']),
 })
 export type AudioInfo = z.infer<typeof audioInfo>
-
-const filePath = z.string().min(1).max(4096)
 
 export const audioRequests = {
   micStatus: request(

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { levelMeasure } from '../measures'
 import { sessionMeta, type SessionMetaField } from '../model'
-import { alignOptions, pearsonStat } from './analysis'
+import { alignOptions, gainName, pearsonStat } from './analysis'
 import { request } from './define'
 
 /** Session metadata fields sessions can be grouped by. */
@@ -37,8 +37,6 @@ export type GroupKey = z.infer<typeof groupKey>
 
 const fit = z.object({ slope: z.number(), intercept: z.number() })
 const perGain = <T extends z.ZodType>(s: T) => z.object({ min: s, mean: s, max: s })
-
-export const gainName = z.enum(['min', 'mean', 'max'])
 
 export const compareGroup = z.object({
   key: groupKey,

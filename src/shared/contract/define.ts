@@ -1,4 +1,4 @@
-import type { z } from 'zod'
+import { z } from 'zod'
 
 /** One request the UI can make: its payload and its result, validated on both sides of every transport. */
 export interface RequestDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
@@ -14,6 +14,9 @@ export function request<I extends z.ZodType, O extends z.ZodType>(
 ): RequestDef<I, O> {
   return { input, output, summary }
 }
+
+/** A file on the computer the core runs on, by its path. */
+export const filePath = z.string().min(1).max(4096)
 
 /**
  * The largest request a transport accepts (web mode's WebSocket message limit). Requests that carry files

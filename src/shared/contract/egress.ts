@@ -72,10 +72,12 @@ const sessionRef = z.object({ id: z.number().int().positive() }).strict()
 export const egressRequests = {
   egressReport: request(
     "Proves record by record that the session's telemetry left the machine: its plaintext in the decrypted packets",
-    sessionRef.extend({
-      /** List every record, not the first egressListLimit of each kind (the CLI's report). */
-      listAll: z.boolean().default(false),
-    }).strict(),
+    sessionRef
+      .extend({
+        /** List every record, not the first egressListLimit of each kind (the CLI's report). */
+        listAll: z.boolean().default(false),
+      })
+      .strict(),
     egressReport,
   ),
   egressPcapng: request(

@@ -1,8 +1,8 @@
 import { z } from 'zod'
 import { levelMeasure } from '../measures'
-import { alignOptions } from './analysis'
+import { alignOptions, exportedFile, gainName } from './analysis'
 import { classifierSet } from './classify'
-import { compareSelection, gainName, groupField } from './compare'
+import { compareSelection, groupField } from './compare'
 import { request } from './define'
 
 export const sessionFigureKind = z.enum(['scatter', 'timeseries', 'grouped'])
@@ -62,21 +62,15 @@ export type ModelFigureSettings = z.input<typeof modelFigureSettings>
 export const modelFigureOptions = modelFigureSettings.extend({ model: z.string().min(1).max(200) }).strict()
 export type ModelFigureOptions = z.input<typeof modelFigureOptions>
 
-const exportedFile = z.object({
-  fileName: z.string(),
-  mimeType: z.string(),
-  encoding: z.enum(['utf8', 'base64']),
-  data: z.string(),
-})
-
-const format = z.enum(['svg', 'pdf', 'png'])
+export const figureFormat = z.enum(['svg', 'pdf', 'png'])
+export type FigureFormat = z.infer<typeof figureFormat>
 
 export const figureRequests = {
   exportFigure: request(
     'A figure (of sessions, or of a saved classifier model) as SVG, PDF or PNG at the chosen size and resolution, with the CSV of exactly the data it draws',
     z.discriminatedUnion('kind', [
-      figureOptions.extend({ format }).strict(),
-      modelFigureOptions.extend({ format }).strict(),
+      figureOptions.extend({ format: figureFormat }).strict(),
+      modelFigureOptions.extend({ format: figureFormat }).strict(),
     ]),
     z.object({ figure: exportedFile, csv: exportedFile }),
   ),

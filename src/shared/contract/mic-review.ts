@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { muteInterval } from '../model'
-import { pearsonStat } from './analysis'
+import { exportedFile, pearsonStat } from './analysis'
 import { request } from './define'
 
 const sessionRef = z.object({ id: z.number().int().positive() })
@@ -83,11 +83,6 @@ export const micReviewRequests = {
   exportMicAccess: request(
     "The session's mic-access seconds (with whether each was muted) as CSV, or everything (intervals, summary, correlation, seconds) as JSON",
     sessionRef.extend({ format: z.enum(['csv', 'json']) }).strict(),
-    z.object({
-      fileName: z.string(),
-      mimeType: z.string(),
-      encoding: z.literal('utf8'),
-      data: z.string(),
-    }),
+    exportedFile.extend({ encoding: z.literal('utf8') }),
   ),
 }

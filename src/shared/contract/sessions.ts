@@ -8,7 +8,7 @@ import {
   sessionSummary,
   telemetryRecord,
 } from '../model'
-import { request } from './define'
+import { filePath, request } from './define'
 
 export const sessionId = z.object({ id: z.number().int().positive() }).strict()
 
@@ -92,6 +92,16 @@ export const sessionsRequests = {
     'Imports a bundle found to be a duplicate after all, or drops it',
     z.object({ transferId, import: z.boolean() }).strict(),
     z.object({ session: session.nullable() }),
+  ),
+  exportSessionFile: request(
+    'Writes a session bundle to a file on this computer ("mutescope sessions export"); the UI fetches one with exportSession',
+    z.object({ id: z.number().int().positive(), file: filePath }).strict(),
+    z.object({ bytes: z.number().int() }),
+  ),
+  importSessionFile: request(
+    'Restores a session bundle from a file on this computer ("mutescope sessions import"); the UI sends one with importSession',
+    z.object({ file: filePath }).strict(),
+    session,
   ),
   deleteSessions: request(
     'Deletes several sessions and all their rows (e.g. every failed one)',

@@ -1,18 +1,10 @@
-import {
-  CartesianGrid,
-  ComposedChart,
-  Legend,
-  Line,
-  ResponsiveContainer,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from 'recharts'
+import { Legend, Line, Tooltip } from 'recharts'
 import type { LevelSecond, MuteInterval, TelemetryRecord } from '../../../shared/model'
 import { measureUnit } from '../../../shared/measures'
 import { DragZoom, ResetZoom } from './DragZoom'
-import { clock, gainColors, levelColor, timeTicks } from './format'
+import { gainColors, levelColor, timeTicks } from './format'
 import { mutedAreas } from './MutedAreas'
+import { TimeChart } from './TimeChart'
 import { timelineReadout } from './TimelineReadout'
 
 interface Props {
@@ -63,56 +55,42 @@ export function GainLevelTimeline({
   const dot = gains.length <= 150 ? { r: 2 } : false
   const ticks = timeTicks(domain ?? [...gains.map((g) => g.t), ...levels.map((l) => l.t)])
   return (
-    <figure className="chart" aria-label="Gains and played level over time">
-      {zoomed && onZoom && <ResetZoom onReset={() => onZoom(null)} />}
-      <ResponsiveContainer width="100%" height={height}>
-        <ComposedChart margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
-          <CartesianGrid strokeDasharray="3 3" />
-          <XAxis
-            dataKey="t"
-            type="number"
-            scale="time"
-            domain={domain ?? ['dataMin', 'dataMax']}
-            allowDataOverflow={domain !== null}
-            ticks={ticks}
-            interval={0}
-            tickFormatter={clock}
-          />
-          <YAxis yAxisId="gain" label={{ value: 'Gain (dB)', angle: -90, position: 'insideLeft' }} />
-          <YAxis
-            yAxisId="level"
-            orientation="right"
-            label={{ value: `LAeq,1s, ${unit}`, angle: 90, position: 'insideRight' }}
-          />
-          <Tooltip content={timelineReadout(gains, levels, unit)} />
-          <Legend />
-          {onZoom && <DragZoom onZoom={(z) => onZoom(z && z.x)} />}
-          {mutedAreas(muted, domain?.[1] ?? ticks[ticks.length - 1] ?? 0, 'gain')}
-          <Line
-            yAxisId="level"
-            data={levels}
-            dataKey="level"
-            name="LAeq,1s"
-            stroke={levelColor}
-            dot={false}
-            strokeWidth={1}
-            isAnimationActive={false}
-          />
-          {(['max', 'mean', 'min'] as const).map((k) => (
-            <Line
-              key={k}
-              yAxisId="gain"
-              data={gains}
-              dataKey={k}
-              name={`${k} gain`}
-              stroke={gainColors[k]}
-              strokeWidth={k === 'mean' ? 2 : 1}
-              dot={dot}
-              isAnimationActive={false}
-            />
-          ))}
-        </ComposedChart>
-      </ResponsiveContainer>
-    </figure>
+    <TimeChart
+      label="Gains and played level over time"
+      height={height}
+      domain={domain}
+      ticks={ticks}
+      left={{ id: 'gain', label: 'Gain (dB)' }}
+      right={{ id: 'level', label: `LAeq,1s, ${unit}` }}
+      above={zoomed && onZoom && <ResetZoom onReset={() => onZoom(null)} />}
+    >
+      <Tooltip content={timelineReadout(gains, levels, unit)} />
+      <Legend />
+      {onZoom && <DragZoom onZoom={(z) => onZoom(z && z.x)} />}
+      {mutedAreas(muted, domain?.[1] ?? ticks[ticks.length - 1] ?? 0, 'gain')}
+      <Line
+        yAxisId="level"
+        data={levels}
+        dataKey="level"
+        name="LAeq,1s"
+        stroke={levelColor}
+        dot={false}
+        strokeWidth={1}
+        isAnimationActive={false}
+      />
+      {(['max', 'mean', 'min'] as const).map((k) => (
+        <Line
+          key={k}
+          yAxisId="gain"
+          data={gains}
+          dataKey={k}
+          name={`${k} gain`}
+          stroke={gainColors[k]}
+          strokeWidth={k === 'mean' ? 2 : 1}
+          dot={dot}
+          isAnimationActive={false}
+        />
+      ))}
+    </TimeChart>
   )
 }

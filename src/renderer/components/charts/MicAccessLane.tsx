@@ -1,17 +1,9 @@
-import {
-  CartesianGrid,
-  ComposedChart,
-  Legend,
-  Line,
-  ResponsiveContainer,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from 'recharts'
+import { Legend, Line, Tooltip } from 'recharts'
 import type { MicReview } from '../../../shared/contract/mic-review'
 import type { MuteInterval } from '../../../shared/model'
 import { clock, timeTicks } from './format'
 import { mutedAreas } from './MutedAreas'
+import { TimeChart } from './TimeChart'
 
 interface Props {
   lane: MicReview['lane']
@@ -33,67 +25,49 @@ export const streamLabel = (s: { pid: number; api: string; name: string | null }
  */
 export function MicAccessLane({ lane, intervals, domain, height = 200 }: Props) {
   return (
-    <figure className="chart" aria-label="Mic-access lane">
-      <ResponsiveContainer width="100%" height={height}>
-        <ComposedChart margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
-          <CartesianGrid strokeDasharray="3 3" />
-          <XAxis
-            dataKey="t"
-            type="number"
-            scale="time"
-            domain={domain}
-            allowDataOverflow
-            ticks={timeTicks(domain)}
-            interval={0}
-            tickFormatter={clock}
-          />
-          <YAxis
+    <TimeChart
+      label="Mic-access lane"
+      height={height}
+      domain={domain}
+      ticks={timeTicks(domain)}
+      left={{ id: 'reads', label: 'Reads/s', allowDecimals: false }}
+      right={{ id: 'rms', label: 'RMS, dBFS' }}
+    >
+      <Tooltip
+        labelFormatter={(t) => clock(Number(t))}
+        formatter={(v) => (typeof v === 'number' ? v.toFixed(1) : v)}
+      />
+      <Legend />
+      {mutedAreas(intervals, domain[1], 'reads')}
+      {lane.flatMap((s, i) => {
+        const color = streamColors[i % streamColors.length]
+        const label = streamLabel(s)
+        return [
+          <Line
+            key={`${s.pid}-${s.api}-reads`}
             yAxisId="reads"
-            allowDecimals={false}
-            label={{ value: 'Reads/s', angle: -90, position: 'insideLeft' }}
-          />
-          <YAxis
+            data={s.reads}
+            dataKey="v"
+            name={`${label} reads/s`}
+            stroke={color}
+            dot={false}
+            strokeWidth={1.5}
+            isAnimationActive={false}
+          />,
+          <Line
+            key={`${s.pid}-${s.api}-rms`}
             yAxisId="rms"
-            orientation="right"
-            label={{ value: 'RMS, dBFS', angle: 90, position: 'insideRight' }}
-          />
-          <Tooltip
-            labelFormatter={(t) => clock(Number(t))}
-            formatter={(v) => (typeof v === 'number' ? v.toFixed(1) : v)}
-          />
-          <Legend />
-          {mutedAreas(intervals, domain[1], 'reads')}
-          {lane.flatMap((s, i) => {
-            const color = streamColors[i % streamColors.length]
-            const label = streamLabel(s)
-            return [
-              <Line
-                key={`${s.pid}-${s.api}-reads`}
-                yAxisId="reads"
-                data={s.reads}
-                dataKey="v"
-                name={`${label} reads/s`}
-                stroke={color}
-                dot={false}
-                strokeWidth={1.5}
-                isAnimationActive={false}
-              />,
-              <Line
-                key={`${s.pid}-${s.api}-rms`}
-                yAxisId="rms"
-                data={s.rms}
-                dataKey="v"
-                name={`${label} RMS`}
-                stroke={color}
-                strokeDasharray="4 3"
-                dot={false}
-                strokeWidth={1}
-                isAnimationActive={false}
-              />,
-            ]
-          })}
-        </ComposedChart>
-      </ResponsiveContainer>
-    </figure>
+            data={s.rms}
+            dataKey="v"
+            name={`${label} RMS`}
+            stroke={color}
+            strokeDasharray="4 3"
+            dot={false}
+            strokeWidth={1}
+            isAnimationActive={false}
+          />,
+        ]
+      })}
+    </TimeChart>
   )
 }
