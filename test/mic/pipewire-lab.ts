@@ -96,8 +96,13 @@ context.objects = [
     throw new Error(`PipeWire: no ${what} within 60 s: ${log}`)
   }
 
-  const mic = await until('tunnel to PulseAudio', () => node((p) => p['node.name'] === tunnel))
-  pw('pw-cli', 'set-param', String(mic.id), 'PortConfig', dsp('Output'))
+  try {
+    const mic = await until('tunnel to PulseAudio', () => node((p) => p['node.name'] === tunnel))
+    pw('pw-cli', 'set-param', String(mic.id), 'PortConfig', dsp('Output'))
+  } catch (err) {
+    await stopChild(daemon)
+    throw err
+  }
   return {
     /** Whatever reaches this daemon: PIPEWIRE_RUNTIME_DIR. */
     env: { PIPEWIRE_RUNTIME_DIR: runtime },
@@ -118,7 +123,9 @@ context.objects = [
         }
       })
       const client = objects().find((o) => o.id === app.info!.props!['client.id'])
-      return Number(client?.info?.props?.['application.process.id'])
+      const pid = Number(client?.info?.props?.['application.process.id'])
+      if (!Number.isInteger(pid)) throw new Error(`PipeWire names no process for ${appNode}`)
+      return pid
     },
     stop: () => stopChild(daemon),
   }
