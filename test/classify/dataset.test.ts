@@ -120,7 +120,9 @@ describe('malformed input', () => {
   })
 
   it('names the missing data folder and file', () => {
-    expect(() => loadDataset({ data: join(tempDir(), 'nope') })).toThrow(/no data folder .*choose the data folder/)
+    expect(() => loadDataset({ data: join(tempDir(), 'nope') })).toThrow(
+      /no data folder .*choose the data folder/,
+    )
     expect(() => loadPaperDataset(tempDir())).toThrow(/new_data_10cm.txt is missing; choose the data folder/)
   })
 
