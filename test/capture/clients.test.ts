@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { SessionStore } from '../../src/core/store/session-store'
 import { repoRoot, tempDir } from '../support/helpers'
-import { curlArgs, httpsLab, outbound, startCapture, startProcess } from './tls-lab'
+import { curlArgs, outbound, startCapture, startProcess } from './tls-lab'
+import { httpsLab } from './https-lab'
 
 // Real TLS clients that no one here wrote, posting to a local HTTPS server, hooked through pip's frida.
 const lab = httpsLab()

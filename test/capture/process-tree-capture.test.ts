@@ -3,7 +3,8 @@ import { copyFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { tempDir } from '../support/helpers'
-import { httpsLab, outbound, startCapture } from './tls-lab'
+import { outbound, startCapture } from './tls-lab'
+import { httpsLab } from './https-lab'
 
 // Whole applications: several processes of one name, a parent whose children do the talking, children
 // started after the attach. Real curl and sh, hooked through pip's frida.

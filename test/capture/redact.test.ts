@@ -5,7 +5,8 @@ import { defaultRedactions, parseRedactions, redactor } from '../../src/core/cap
 import { UserError } from '../../src/core/errors'
 import { SessionStore } from '../../src/core/store/session-store'
 import { runCli, tempDir } from '../support/helpers'
-import { httpsLab, outbound, startCapture, startProcess } from './tls-lab'
+import { outbound, startCapture, startProcess } from './tls-lab'
+import { httpsLab } from './https-lab'
 
 const stars = (value: string) => '*'.repeat(value.length)
 const mask = (patterns: string[], text: string) =>

@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll } from 'vitest'
 import type { CaptureLine } from '../../src/shared/model'
 import { cliPath, tempDir } from '../support/helpers'
 
@@ -169,25 +168,4 @@ export function startProcess(cmd: string, args: string[]): ChildProcess {
 /** curl posting `body` to each url at 5 requests/s: a client that lives long enough to attach to. */
 export function curlArgs(cert: string, body: string, urls: string[]): string[] {
   return ['--http1.1', '-s', '-o', '/dev/null', '--cacert', cert, '--rate', '5/s', '-d', body, ...urls]
-}
-
-/**
- * For the tests of the calling file or describe block: a fresh certificate and a local HTTPS server (up before
- * the first test, closed after the last), and `started`, the processes a test starts, killed after each test.
- */
-export function httpsLab() {
-  const lab = {
-    cert: null as unknown as ReturnType<typeof makeCert>,
-    server: null as unknown as Awaited<ReturnType<typeof startHttpsServer>>,
-    started: [] as ChildProcess[],
-  }
-  beforeAll(async () => {
-    lab.cert = makeCert()
-    lab.server = await startHttpsServer(lab.cert)
-  })
-  afterEach(() => {
-    for (const p of lab.started.splice(0)) if (p.exitCode === null) p.kill('SIGKILL')
-  })
-  afterAll(() => lab.server.close())
-  return lab
 }
