@@ -148,9 +148,19 @@ async function main() {
     await filtered.start()
   })
   await filtered!.done
-  const chromium = await chromiumApp(backend, server, null)
-  const chromiumFiltered = await chromiumApp(backend, server, 'audioMeanGain')
   await backend.close()
+  // Each Chromium run gets a bridge of its own: a second tree capture through the bridge of a first one that
+  // carried its uploads failed here ("the connection is closed"), which the smaller reproductions did not show.
+  const withBridge = async (contains: string | null) => {
+    const own = await PythonBackend.start()
+    try {
+      return await chromiumApp(own, server, contains)
+    } finally {
+      await own.close()
+    }
+  }
+  const chromium = await withBridge(null)
+  const chromiumFiltered = await withBridge('audioMeanGain')
   store.close()
   await server.close()
 

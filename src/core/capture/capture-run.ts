@@ -28,6 +28,7 @@ import { printable } from './bridge-protocol'
 import { descendants, selectProcesses } from './process-tree'
 import { seccompSandboxed } from './sandboxed'
 import { loadTlsPatterns } from './tls-patterns'
+import { within } from './within'
 
 export interface CaptureOptions {
   /** A remote frida-server's HOST:PORT; null for this computer. */
@@ -157,6 +158,8 @@ const restartPollMs = 250
 /** How often the process list is read to find new processes of a followed tree. */
 const treePollMs = 400
 const startupGraceMs = 750
+/** The longest an attach, or the hooks going in (a first pattern scan included), may take on a loaded machine. */
+const attachTimeoutMs = 60_000
 /** Stop waits this long for detaches; a hung one is left to the backend's close, which ends the bridge. */
 const detachWaitMs = 2000
 /** Processes attached at once: attaching is mostly waiting on each process, so a few go in parallel. */
@@ -294,7 +297,12 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
     if (known !== null) this.opening.add(known)
     let s: AgentSession
     try {
-      s = await this.backend.open(this.opts.host, target, this.source)
+      s = await within(
+        this.backend.open(this.opts.host, target, this.source),
+        attachTimeoutMs,
+        `attaching to ${name || 'the target'}${known === null ? '' : ` (pid ${known})`}`,
+        (late) => void ('spawn' in target ? late.kill() : late.detach()).catch(() => undefined),
+      )
     } catch (err) {
       if (known !== null) this.opening.delete(known)
       throw err
@@ -302,7 +310,7 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
     this.opening.add(s.pid)
     try {
       const before = Date.now()
-      const agentNow = await s.call<number>('now')
+      const agentNow = await within(s.call<number>('now'), attachTimeoutMs, `the agent in pid ${s.pid}`)
       const runtime = this.opts.host === null ? undefined : await s.call<AgentRuntime>('runtime')
       const info: AttachInfo = { pid: s.pid, name, ppid, path, argv, ...(runtime ? { runtime } : {}) }
       // The agent stamps captures with the target's clock; a remote lab machine's may be off.
@@ -330,7 +338,12 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
       this.welcomeBack(s.pid)
       // What earlier processes located travels along: the next process of the app hooks without scanning.
       const config: AgentConfig = { ...this.config, located: [...this.located.values()] }
-      this.emit('hooks', await s.call<HookedFunction[]>('configure', config), s.pid)
+      const hooks = await within(
+        s.call<HookedFunction[]>('configure', config),
+        attachTimeoutMs,
+        `hooking pid ${s.pid}`,
+      )
+      this.emit('hooks', hooks, s.pid)
       this.stats.configured++
       await s.resume()
     } catch (err) {
