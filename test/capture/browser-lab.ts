@@ -88,8 +88,9 @@ export function startBrowser(
   trust?: string,
 ): ChildProcess {
   const argv = browserArgv(kind, url, kind === 'firefox' ? firefoxProfile(trust) : undefined)
+  // Nothing reads a browser's output: a pipe left unread fills and freezes the browser on its next log line.
   return spawn(argv[0], argv.slice(1), {
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: 'ignore',
     env: { ...process.env, ...env },
     detached: true,
   })
