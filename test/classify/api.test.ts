@@ -89,7 +89,7 @@ describe('classifier API', () => {
 
     const id = store.createSession({ name: 'live', activity: 'dog barking' }).id
     const rec = (i: number, g: number[]) => ({
-      t: 1000 * i,
+      t: 60_000 * i, // one record a minute, as the model was trained on
       host: null,
       path: null,
       conn: null,
