@@ -1,37 +1,21 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
-import { build } from 'esbuild'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AgentSession } from '../../src/core/capture/backend'
-import { PythonBackend } from '../../src/core/capture/python-backend'
+import { fixtureAgent } from '../support/fixture-agent'
 import { repoRoot } from '../support/helpers'
 
 // The Windows hooks cannot run here, but their argument parsing can: inside a real Frida session, against
 // structures laid out in the target's memory exactly as EncryptMessage and BCryptEncrypt receive them.
-let backend: PythonBackend
-let target: ChildProcess
+let agent: Awaited<ReturnType<typeof fixtureAgent>>
 let session: AgentSession
 
 const text = (hex: string) => Buffer.from(hex, 'hex').toString()
 
 beforeAll(async () => {
-  const bundle = await build({
-    entryPoints: [join(repoRoot, 'test', 'capture', 'fixtures', 'windows-buffers.agent.ts')],
-    bundle: true,
-    write: false,
-    format: 'iife',
-    platform: 'neutral',
-    target: 'es2022',
-  })
-  target = spawn('sleep', ['60'])
-  backend = await PythonBackend.start()
-  session = await backend.open(null, { pid: target.pid! }, bundle.outputFiles[0].text)
+  agent = await fixtureAgent(join(repoRoot, 'test', 'capture', 'fixtures', 'windows-buffers.agent.ts'))
+  session = agent.session
 })
-afterAll(async () => {
-  await session?.detach()
-  await backend?.close()
-  target?.kill('SIGKILL')
-})
+afterAll(() => agent?.close())
 
 describe('Windows buffer parsing', () => {
   it('takes only the SECBUFFER_DATA buffers of a SecBufferDesc, masks attribute bits, honours the cap', async () => {

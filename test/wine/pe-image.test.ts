@@ -1,17 +1,15 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { build } from 'esbuild'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AgentSession } from '../../src/core/capture/backend'
-import { PythonBackend } from '../../src/core/capture/python-backend'
+import { fixtureAgent } from '../support/fixture-agent'
 import { buildProgram } from './wine-lab'
 
 // The agent's reader of PE images (how it finds Windows DLLs in a Wine process), inside a real Frida
 // session, on a DLL built by mingw-w64 and laid out in memory by the test, whole and with its headers and
 // export table spoiled: every offset is checked against the image before it is followed.
-let backend: PythonBackend
-let target: ChildProcess
+let agent: Awaited<ReturnType<typeof fixtureAgent>>
 let session: AgentSession
 let dll: string
 
@@ -30,23 +28,10 @@ function exportRvas(): Record<string, number> {
 
 beforeAll(async () => {
   dll = buildProgram('exports', [], 'dll')
-  const bundle = await build({
-    entryPoints: [join(__dirname, 'fixtures', 'pe-image.agent.ts')],
-    bundle: true,
-    write: false,
-    format: 'iife',
-    platform: 'neutral',
-    target: 'es2022',
-  })
-  target = spawn('sleep', ['60'])
-  backend = await PythonBackend.start()
-  session = await backend.open(null, { pid: target.pid! }, bundle.outputFiles[0].text)
+  agent = await fixtureAgent(join(__dirname, 'fixtures', 'pe-image.agent.ts'))
+  session = agent.session
 })
-afterAll(async () => {
-  await session?.detach()
-  await backend?.close()
-  target?.kill('SIGKILL')
-})
+afterAll(() => agent?.close())
 
 describe('PE images in memory', () => {
   it('finds exports by name where the export table says, and nothing for names it lacks', async () => {
