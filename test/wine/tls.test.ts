@@ -2,10 +2,11 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { CaptureLine } from '../../src/shared/model'
-import { runCli, tempDir } from '../support/helpers'
+import { tempDir } from '../support/helpers'
 import { makeCert, outbound, startCapture, startHttpsServer, type Received } from '../capture/tls-lab'
 import {
   buildProgram,
+  expectDecoded,
   startWine,
   winePrefix,
   windowsPath,
@@ -94,16 +95,11 @@ describe('Windows TLS APIs under Wine', () => {
     expect(new Set(out.map((c) => c.conn)).size).toBe(1)
     expect(outbound(captures)).toContain(sent[0].body.toString())
 
-    const decoded = runCli(['decode', raw, '--captures', '--profile', 'generic', '--json'], { dataDir })
-    expect(decoded.status, decoded.stderr).toBe(0)
-    const records = decoded.stdout
-      .split('\n')
-      .filter((l) => l.includes('audioMeanGain'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>)
-    for (const r of sent) {
-      const { seq, audioMeanGain } = JSON.parse(r.body.toString()) as { seq: number; audioMeanGain: number }
-      expect(records).toContainEqual(expect.objectContaining({ path: '/telemetry', seq, audioMeanGain }))
-    }
+    expectDecoded(
+      raw,
+      dataDir,
+      sent.map((r) => r.body.toString()),
+    )
   }, 300_000)
 
   it("an SSPI client's own EncryptMessage calls: its requests captured whole by EncryptMessage", async () => {

@@ -1,7 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { repoRoot, tempDir } from '../support/helpers'
+import { expect } from 'vitest'
+import { repoRoot, runCli, tempDir } from '../support/helpers'
 
 /**
  * The Wine lab: Windows programs built from test/fixtures/windows with mingw-w64 into a temporary folder, run
@@ -108,4 +109,18 @@ export function startWine(
       resolve(program)
     })
   })
+}
+
+/** Decoding `raw` (a --raw capture file) gives, for every body in `bodies`, its record with seq and audioMeanGain. */
+export function expectDecoded(raw: string, dataDir: string, bodies: string[]): void {
+  const decoded = runCli(['decode', raw, '--captures', '--profile', 'generic', '--json'], { dataDir })
+  expect(decoded.status, decoded.stderr).toBe(0)
+  const records = decoded.stdout
+    .split('\n')
+    .filter((l) => l.includes('audioMeanGain'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+  for (const body of bodies) {
+    const { seq, audioMeanGain } = JSON.parse(body) as { seq: number; audioMeanGain: number }
+    expect(records).toContainEqual(expect.objectContaining({ path: '/telemetry', seq, audioMeanGain }))
+  }
 }

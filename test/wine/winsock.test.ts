@@ -3,9 +3,16 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { CaptureLine } from '../../src/shared/model'
-import { runCli, tempDir } from '../support/helpers'
+import { tempDir } from '../support/helpers'
 import { startCapture } from '../capture/tls-lab'
-import { buildProgram, startWine, winePrefix, type WinePrefix, type WineProgram } from './wine-lab'
+import {
+  buildProgram,
+  expectDecoded,
+  startWine,
+  winePrefix,
+  type WinePrefix,
+  type WineProgram,
+} from './wine-lab'
 
 /**
  * Winsock under Wine: a program POSTs plain HTTP with WSASend, whose SOCKET is a Wine handle, not the Linux fd
@@ -73,15 +80,6 @@ describe('Winsock under Wine', () => {
       expect(carriers[0].conn).toMatch(new RegExp(`^tcp:127\\.0\\.0\\.1:\\d+>127\\.0\\.0\\.1:${port}$`))
     }
 
-    const decoded = runCli(['decode', raw, '--captures', '--profile', 'generic', '--json'], { dataDir })
-    expect(decoded.status, decoded.stderr).toBe(0)
-    const records = decoded.stdout
-      .split('\n')
-      .filter((l) => l.includes('audioMeanGain'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>)
-    for (const body of sent) {
-      const { seq, audioMeanGain } = JSON.parse(body) as { seq: number; audioMeanGain: number }
-      expect(records).toContainEqual(expect.objectContaining({ path: '/telemetry', seq, audioMeanGain }))
-    }
+    expectDecoded(raw, dataDir, sent)
   }, 600_000)
 })
