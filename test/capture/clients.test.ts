@@ -222,6 +222,8 @@ describe('target killed mid-capture', () => {
     const cap = startCapture(['--pid', String(client.pid)], dataDir)
     await cap.attached()
     const sent = await requestsAfterAttach(3)
+    // What the agent had not yet handed over dies with the process: kill once the host holds the last one.
+    await cap.holds(`\r\n\r\n${sent[2].body.toString()}`)
     client.kill('SIGKILL')
     expect(await cap.exited).toBe(0)
 

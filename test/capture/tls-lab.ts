@@ -135,15 +135,15 @@ export function startCapture(args: string[], dataDir: string, env: NodeJS.Proces
       child.kill('SIGINT')
       return exited
     },
+    /** Resolves once the captured outbound plaintext holds `text` (the host has it, whatever the target does next). */
+    holds: (text: string) =>
+      until(() => outbound(captureLines(stdout)).includes(text), `capture of ${JSON.stringify(text)}`),
     /** Every JSON line printed: captures and telemetry records. */
     lines(): Record<string, unknown>[] {
-      return stdout
-        .split('\n')
-        .filter((l) => l.trim())
-        .map((l) => JSON.parse(l) as Record<string, unknown>)
+      return jsonLines(stdout)
     },
     captures(): CaptureLine[] {
-      return this.lines().filter((l) => 'fn' in l) as unknown as CaptureLine[]
+      return captureLines(stdout)
     },
     sessionId(): number {
       const m = /session (\d+) /.exec(stderr)
@@ -151,6 +151,19 @@ export function startCapture(args: string[], dataDir: string, env: NodeJS.Proces
       return Number(m[1])
     },
   }
+}
+
+/** The complete JSON lines of `stdout` (a line still being written is left for the next read). */
+function jsonLines(stdout: string): Record<string, unknown>[] {
+  return stdout
+    .slice(0, stdout.lastIndexOf('\n') + 1)
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+}
+
+function captureLines(stdout: string): CaptureLine[] {
+  return jsonLines(stdout).filter((l) => 'fn' in l) as unknown as CaptureLine[]
 }
 
 /** All outbound plaintext of the captures, in order, as one string (latin1 keeps bytes 1:1). */

@@ -48,6 +48,8 @@ export class PacketRecorder {
             '-i',
             'any',
             '-U',
+            // Without it, packets reach tcpdump a buffer timeout (1 s) late, and those still waiting at SIGINT are lost.
+            '--immediate-mode',
             '-n',
             '-w',
             file,
