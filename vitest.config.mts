@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config'
 
 /**
- * Two lanes run side by side, each one file at a time, then the files that need the machine to themselves.
+ * Lanes, which `npm test` (scripts/test-lanes.mjs) runs as two vitest processes side by side, each one file at
+ * a time, then the files that need the machine to themselves; a bare `vitest run` runs every file in turn.
  * - "pulseaudio": files that use this machine's PulseAudio (its shared virtual microphone, experiments that
  *   play into it, the mic tests that set it up and tear it down): two at once would claim the same devices.
  * - "other": capture, egress, Wine, classifier, store, UI.
@@ -35,7 +36,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'pulseaudio', include: pulseLane, fileParallelism: false, sequence: { groupOrder: 0 } },
+        test: { name: 'pulseaudio', include: pulseLane, fileParallelism: false },
       },
       {
         extends: true,
@@ -44,12 +45,11 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: [...pulseLane, ...alone, 'node_modules/**'],
           fileParallelism: false,
-          sequence: { groupOrder: 0 },
         },
       },
       {
         extends: true,
-        test: { name: 'alone', include: alone, sequence: { groupOrder: 1 } },
+        test: { name: 'alone', include: alone, fileParallelism: false },
       },
     ],
   },

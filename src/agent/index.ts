@@ -12,6 +12,13 @@ import { reportUnseen } from './unseen'
  * connection that carries it; with micAccess, also what they read from the microphone (per second, never
  * the audio itself). Nothing is hooked until the host calls configure().
  */
+function flushAll(): void {
+  expireClaims(Infinity)
+  flushStale(Infinity)
+  flushCaptures()
+  flushSeconds(true)
+}
+
 const rpcExports: AgentRpc = {
   configure(next: AgentConfig) {
     const unknown = next.hooks.filter((h) => !(hookGroups as readonly string[]).includes(h))
@@ -27,13 +34,9 @@ const rpcExports: AgentRpc = {
   inventory,
   now: () => Date.now(),
   runtime: () => ({ frida: Frida.version, platform: Process.platform, arch: Process.arch }),
+  flush: flushAll,
   // Frida calls dispose() before unloading the agent: captures still waiting for their socket go out now.
-  dispose: () => {
-    expireClaims(Infinity)
-    flushStale(Infinity)
-    flushCaptures()
-    flushSeconds(true)
-  },
+  dispose: flushAll,
 }
 rpc.exports = rpcExports as unknown as RpcExports
 

@@ -175,6 +175,8 @@ export interface AgentRpc {
   now(): number
   /** The Frida this agent runs in (a lab machine's may differ from the workbench's) and its system. */
   runtime(): AgentRuntime
+  /** Sends everything held back; its reply comes after those messages, so the host has them all then. */
+  flush(): void
   dispose(): void
 }
 

@@ -10,7 +10,7 @@ export interface LogLine {
 
 interface LiveState {
   state: ExperimentState | null
-  /** Bumped whenever the running session gains rows, so its plots refresh. */
+  /** Bumped whenever the running session gains rows or a device is lost or back, so its plots refresh. */
   revision: number
   /** Bumped when mic-access seconds arrive (at most once a second) or the app is muted or unmuted. */
   micRevision: number
@@ -65,7 +65,7 @@ export const useExperiment = create<LiveState>((set, get) => {
       const log = [...get().log.slice(-199), { t: e.t, level: e.level, message: e.message }]
       set({ log })
       keepLog(log)
-    } else if (e.type === 'telemetry' || e.type === 'window') {
+    } else if (e.type === 'telemetry' || e.type === 'window' || e.type === 'device') {
       set({ revision: get().revision + 1 })
     } else if (e.type === 'micAccess') {
       micTimer ??= setTimeout(() => {

@@ -69,8 +69,29 @@ export const telemetryRecord = z.object({
   path: z.string().nullable(),
   conn: z.string().nullable(),
   fields: z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()])),
+  /**
+   * Multi-device experiments: the device whose target sent it (a registry name, "local" for this computer,
+   * or the plan's HOST:PORT) and that target's label. null/absent: the session's only target.
+   */
+  device: z.string().max(256).nullable().optional(),
+  target: z.string().max(4096).nullable().optional(),
 })
 export type TelemetryRecord = z.infer<typeof telemetryRecord>
+
+/**
+ * A device's clock against this computer's, measured at a target's start by round trips over Frida's control
+ * channel (the agent's `now`): the sample with the smallest round trip; offsetMs = device time − midpoint
+ * (positive: the device is ahead; its timestamps are corrected by subtracting it), uncertaintyMs = half that
+ * round trip.
+ */
+export const clockOffset = z.object({
+  device: z.string().max(256),
+  offsetMs: z.number(),
+  uncertaintyMs: z.number().nonnegative(),
+  samples: z.number().int().positive(),
+  measuredAt: z.number(),
+})
+export type ClockOffset = z.infer<typeof clockOffset>
 
 export const captureDir = z.enum(['out', 'in'])
 

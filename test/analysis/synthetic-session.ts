@@ -1,6 +1,12 @@
 import { rmSync } from 'node:fs'
 import { SessionStore } from '../../src/core/store/session-store'
-import type { LevelSecond, LevelWindow, TelemetryRecord } from '../../src/shared/model'
+import type {
+  ClockOffset,
+  LevelSecond,
+  LevelWindow,
+  SessionEvent,
+  TelemetryRecord,
+} from '../../src/shared/model'
 import { tempDir } from '../support/helpers'
 
 /** A deterministic PRNG (mulberry32) so synthetic sessions are the same on every run. */
@@ -104,6 +110,9 @@ export function tempStore(): TempStore {
   }
 }
 
+/** When every synthetic session's playback starts. */
+export const syntheticStartT = Date.UTC(2026, 0, 1, 12, 0, 0)
+
 export interface SyntheticSession {
   id: number
   playbackStartT: number
@@ -134,7 +143,7 @@ export function writeSyntheticSession(
   },
 ): SyntheticSession {
   const random = rng(opts.seed)
-  const playbackStartT = Date.UTC(2026, 0, 1, 12, 0, 0)
+  const playbackStartT = syntheticStartT
   const interval = opts.intervalS * 1000
   const margin = 2 * opts.intervalS + Math.abs(opts.lagS) + 5
   const seconds = steppedLevels(playbackStartT, opts.records * opts.intervalS + margin, random)
@@ -170,4 +179,93 @@ export function writeSyntheticSession(
   ])
   store.finishSession(session.id, 'completed')
   return { id: session.id, playbackStartT, intervalS: opts.intervalS, seconds, windows, records }
+}
+
+/** A device of a synthetic multi-device session: its mean gain is intercept + slope × LAeq, plus noise. */
+export interface SyntheticDevice {
+  device: string
+  target: string
+  intercept: number
+  slope: number
+  /** Spread (dB) of uniform noise added to each mean gain (min and max stay 5 dB below and 4 above it). */
+  noiseDb: number
+  /** When it reports, against the end of each interval (ms). */
+  delayMs: number
+  /** The reports (by index) that its lost link swallowed. */
+  lost?: readonly number[]
+}
+
+/** refvca on this computer, and an app on the lab device: the targets of the synthetic multi-device sessions. */
+export const twoDevices = {
+  local: { device: 'local', target: 'refvca', intercept: 40, slope: -0.6, noiseDb: 2, delayMs: 0 },
+  lab: { device: 'lab', target: 'pid 42', intercept: 30, slope: -0.4, noiseDb: 2, delayMs: 200 },
+} as const satisfies Record<string, SyntheticDevice>
+
+/** The lab's app as its session events name it. */
+export const labApp = { pid: 42, name: 'app', host: '127.0.0.1:27052', device: 'lab', target: 'pid 42' }
+
+/** The run attaching to this computer's target, then to the lab's, before playback starts. */
+export const attachedTwoDevices: SessionEvent[] = [
+  {
+    t: syntheticStartT - 3000,
+    kind: 'attach',
+    detail: { pid: 7, name: 'node', device: 'local', target: 'refvca' },
+  },
+  { t: syntheticStartT - 2000, kind: 'attach', detail: labApp },
+]
+
+/** The lab's link lost after its last answer at `since` (noticed 4 s on), and back `gapMs` after it. */
+export function lostAndBack(since: number, gapMs: number): SessionEvent[] {
+  return [
+    { t: since + 4000, kind: 'device-lost', detail: { ...labApp, since, why: 'no answer for 4 s' } },
+    { t: since + gapMs, kind: 'device-back', detail: { ...labApp, since, gapMs } },
+  ]
+}
+
+/**
+ * Writes a finished multi-device session as the runner leaves it: each device reporting gains every interval
+ * over the LAeq of the interval just played, tagged with its device and target (untagged with `tagged`
+ * false, as a one-target session), the playback's start, then `events` and `clocks`.
+ */
+export function writeMultiDeviceSession(
+  store: SessionStore,
+  opts: {
+    seed: number
+    intervalS: number
+    reports: number
+    devices: readonly SyntheticDevice[]
+    events?: readonly SessionEvent[]
+    clocks?: readonly ClockOffset[]
+    tagged?: boolean
+  },
+): { id: number; records: TelemetryRecord[] } {
+  const random = rng(opts.seed)
+  const start = syntheticStartT
+  const interval = opts.intervalS * 1000
+  const seconds = steppedLevels(start, opts.reports * opts.intervalS + 20, random)
+  const records: TelemetryRecord[] = []
+  for (let k = 0; k < opts.reports; k++) {
+    const end = start + 400 + (k + 1) * interval
+    const leq = energyMean(seconds, end - interval, end)
+    for (const d of opts.devices) {
+      if (d.lost?.includes(k)) continue
+      const mean = d.intercept + d.slope * leq + d.noiseDb * (random() - 0.5)
+      const tag = opts.tagged === false ? {} : { device: d.device, target: d.target }
+      records.push({ ...gainRecord(end + d.delayMs, mean - 5, mean, mean + 4), ...tag })
+    }
+  }
+  const { id } = store.createSession(
+    { name: 'multi-device', profile: 'webex', intervalS: opts.intervalS },
+    start - 5000,
+  )
+  store.appendLevelSeconds(id, seconds)
+  store.appendLevelWindows(id, fixedWindows(seconds, start, opts.intervalS))
+  store.appendTelemetry(id, records)
+  store.appendEvents(id, [
+    { t: start, kind: 'playback-start', detail: { episode: 'synthetic.wav' } },
+    ...(opts.events ?? []),
+  ])
+  for (const c of opts.clocks ?? []) store.putClockOffset(id, c)
+  store.finishSession(id, 'completed')
+  return { id, records }
 }

@@ -19,8 +19,18 @@ export interface Lab {
 
 const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' })
 
+/** A 10.214.N.0/30 no interface uses yet: tests in other lanes make labs at the same time. */
+function freeSubnet(): number {
+  const used = execFileSync('ip', ['-o', 'addr', 'show'], { encoding: 'utf8' })
+  for (let i = 0; i < 200; i++) {
+    const n = ((process.pid + i) % 200) + 20
+    if (!used.includes(`10.214.${n}.`)) return n
+  }
+  throw new Error('no free 10.214.N.0/30 for a lab: remove stale mutescope-* namespaces (ip netns)')
+}
+
 export function makeLab(tag: string): Lab {
-  const n = (process.pid % 200) + 20
+  const n = freeSubnet()
   const ns = `mutescope-${tag}-${process.pid}`
   const hostIf = `${tag.slice(0, 3)}h${process.pid % 100000}`
   const nsIf = `${tag.slice(0, 3)}n${process.pid % 100000}`
@@ -75,9 +85,16 @@ export interface Background {
   stop(): Promise<number | null>
 }
 
-/** `mutescope ARGS` in the background, in the lab's namespace when `ns` is given. */
-export function startCli(args: string[], dataDir: string, ns: string | null = null): Background {
-  const { child, out, exited } = spawnCli(args, dataDir, ns ? ['ip', 'netns', 'exec', ns] : [])
+/** `mutescope ARGS` in the background, in the lab's namespace when `ns` is given, with `env` added. */
+export function startCli(
+  args: string[],
+  dataDir: string,
+  ns: string | null = null,
+  env: Record<string, string> = {},
+): Background {
+  const vars = Object.entries(env).map(([k, v]) => `${k}=${v}`)
+  const wrap = [...(ns ? ['ip', 'netns', 'exec', ns] : []), ...(vars.length ? ['env', ...vars] : [])]
+  const { child, out, exited } = spawnCli(args, dataDir, wrap)
   return {
     child,
     exited,

@@ -9,6 +9,14 @@ import { exportBundle, importBundle } from '../../src/core/store/bundle'
 import { IMPORTING, SessionStore } from '../../src/core/store/session-store'
 import { bundleChunkBytes } from '../../src/shared/contract/sessions'
 import type { Reply } from '../../src/shared/contract'
+import { analyzeSession } from '../../src/core/analysis/analyze'
+import {
+  attachedTwoDevices,
+  lostAndBack,
+  syntheticStartT as start,
+  twoDevices,
+  writeMultiDeviceSession,
+} from '../analysis/synthetic-session'
 import { captureOf } from '../support/captures'
 import { runCli, tempDir } from '../support/helpers'
 import { storesClosedAfterEach } from '../support/stores'
@@ -124,7 +132,7 @@ describe('session bundles', () => {
     await exportBundle(s, id, file)
     expect(statSync(file).mode & 0o777).toBe(0o600)
     const lines = gunzipSync(readFileSync(file)).toString().trimEnd().split('\n')
-    expect(JSON.parse(lines[0])).toMatchObject({ format: 'mutescope-session', version: 3 })
+    expect(JSON.parse(lines[0])).toMatchObject({ format: 'mutescope-session', version: 4 })
     expect(JSON.parse(lines[lines.length - 1])).toEqual({
       end: {
         telemetry: 2,
@@ -134,12 +142,57 @@ describe('session bundles', () => {
         events: 1,
         micAccess: 0,
         muteIntervals: 0,
+        clockOffsets: 0,
       },
     })
     const other = store()
     const copy = await importBundle(other, file)
     expect(copy).toMatchObject({ name: 'exp', notes: 'n', status: 'completed', statusReason: 'stopped' })
     expect(everything(other, copy.id)).toEqual(everything(s, id))
+  })
+
+  it('carries a multi-device session: each device’s records, its lost link and its clock offset', async () => {
+    const s = store()
+    const since = start + 21_000
+    const measuredAt = start - 2000
+    const { id } = writeMultiDeviceSession(s, {
+      seed: 3,
+      intervalS: 5,
+      reports: 10,
+      devices: [twoDevices.local, { ...twoDevices.lab, lost: [4, 5] }],
+      events: [...attachedTwoDevices, ...lostAndBack(since, 9000)],
+      clocks: [
+        { device: 'local', offsetMs: 0.01, uncertaintyMs: 0.02, samples: 1, measuredAt },
+        { device: 'lab', offsetMs: -12.5, uncertaintyMs: 0.75, samples: 5, measuredAt },
+      ],
+    })
+    const file = join(tempDir(), 'two.jsonl.gz')
+    await exportBundle(s, id, file)
+    const other = store()
+    const copy = await importBundle(other, file)
+    const whole = (from: SessionStore, sid: number) => ({
+      ...everything(from, sid),
+      clockOffsets: from.clockOffsets(sid),
+      devices: analyzeSession(from, sid).devices,
+    })
+    const want = whole(s, id)
+    expect(want.clockOffsets).toHaveLength(2)
+    expect(new Set(want.telemetry.map((r) => r.device))).toEqual(new Set(['local', 'lab']))
+    expect(want.devices![1].gaps).toEqual([{ startT: since, endT: since + 9000 }])
+    expect(whole(other, copy.id)).toEqual(want)
+
+    // A version 3 bundle (before clock offsets) still imports, as the session without them.
+    const lines = gunzipSync(readFileSync(file)).toString().trimEnd().split('\n')
+    const v3 = [
+      lines[0].replace('"version":4', '"version":3'),
+      ...lines.slice(1, -1).filter((l) => !l.startsWith('{"clockOffsets"')),
+      lines[lines.length - 1].replace(/,"clockOffsets":\d+/, ''),
+    ]
+    const old = join(tempDir(), 'v3.jsonl.gz')
+    writeFileSync(old, gzipSync(v3.join('\n') + '\n'))
+    const older = await importBundle(other, old)
+    expect(other.clockOffsets(older.id)).toEqual([])
+    expect(everything(other, older.id)).toEqual(everything(s, id))
   })
 
   it('reads version 1 bundles (one JSON document), token by token', async () => {

@@ -79,6 +79,19 @@ export function correlateJson(r: AnalysisResult) {
     lafmax: { n: r.lafmax.n, ...contractStats(r.lafmax) },
     maxMagnitude: { n: r.maxMagnitude.n, ...contractStats(r.maxMagnitude) },
     meanMagnitude: { n: r.meanMagnitude.n, ...contractStats(r.meanMagnitude) },
+    // Multi-device sessions: each series against LAeq, its clock and gaps, and Fisher's z between series.
+    ...(r.devices && {
+      devices: r.devices.map((d) => ({
+        device: d.device,
+        target: d.target,
+        records: d.records,
+        n: d.laeq.n,
+        ...contractStats(d.laeq),
+        clock: d.clock,
+        gaps: d.gaps,
+      })),
+      deviceDifferences: r.deviceDifferences ?? [],
+    }),
   }
 }
 
@@ -117,6 +130,18 @@ function summary(r: AnalysisResult): string {
       )
     }
   }
+  for (const d of r.devices ?? []) {
+    const clock = d.clock ? `, clock ${num(d.clock.offsetMs, 1)} ± ${num(d.clock.uncertaintyMs, 1)} ms` : ''
+    lines.push(
+      `${d.target ?? 'target'} on ${d.device} (n = ${d.laeq.n}, ${d.gaps.length} gap(s)${clock}): ` +
+        (['min', 'mean', 'max'] as const).map((g) => `${g} r = ${num(d.laeq.pearson[g]?.r)}`).join(', '),
+    )
+  }
+  for (const x of r.deviceDifferences ?? [])
+    if (x.z !== null)
+      lines.push(
+        `  ${x.gain} gain, ${x.a.device} vs ${x.b.device}: Fisher z = ${num(x.z)} p = ${pValue(x.p)}`,
+      )
   return lines.join('\n') + '\n'
 }
 

@@ -3,8 +3,13 @@ import { expandPlaylists } from '../../core/audio/playlist'
 import { micSetup } from '../../core/mic'
 import { UserError } from '../../core/errors'
 import { Player } from '../../core/playback/player'
+import { labPlaybackOutput, parsePlayOn } from '../../core/playback/remote-output'
+import { clockOffsetText } from '../../shared/clock-offset-text'
+import { dataDir } from '../../core/paths'
+import type { LabPlayback } from '../../shared/contract/lab-link'
 import type { LevelWindow } from '../../shared/model'
 import { action, printJsonLine } from '../action'
+import { optionParser } from '../frida-options'
 import { weightingOption, windowOption } from './levels'
 
 const clock = (t: number) => new Date(t).toISOString().slice(11, 23)
@@ -25,6 +30,11 @@ export function registerPlay(program: Command): void {
         'what was played per window with wall-clock bounds; Ctrl-C stops',
     )
     .option('--output-device <name>', 'play into this device instead (a PulseAudio sink name on Linux)')
+    .option(
+      '--play-on <portal:machine>',
+      "play into a lab machine's virtual microphone, through the portal it links to; levels are measured here",
+      optionParser(parsePlayOn),
+    )
     .option('--loop', 'start the playlist again at its end, until stopped')
     .option('--window <s>', 'level window in seconds', '60')
     .option('--weighting <A|C|Z>', 'frequency weighting', 'A')
@@ -33,11 +43,27 @@ export function registerPlay(program: Command): void {
       action(
         async (
           files: string[],
-          opts: { outputDevice?: string; loop?: boolean; window: string; weighting: string; json?: boolean },
+          opts: {
+            outputDevice?: string
+            playOn?: LabPlayback
+            loop?: boolean
+            window: string
+            weighting: string
+            json?: boolean
+          },
         ) => {
           const windowS = windowOption(opts.window)
           const weighting = weightingOption(opts.weighting)
-          let device = opts.outputDevice
+          const out = (event: string, data: object, text: string) =>
+            opts.json ? printJsonLine({ event, ...data }) : process.stdout.write(text + '\n')
+          if (opts.playOn && opts.outputDevice)
+            throw new UserError('give --output-device or --play-on, not both')
+          const remote = opts.playOn
+            ? labPlaybackOutput(dataDir(), opts.playOn, (o) =>
+                out('clock-offset', o, `clock offset of ${opts.playOn!.machine}: ${clockOffsetText(o)}`),
+              )
+            : null
+          let device = remote?.label ?? opts.outputDevice
           if (!device) {
             // A microphone made here is removed when this command exits.
             const mic = await micSetup({ removeAtExit: true })
@@ -50,9 +76,8 @@ export function registerPlay(program: Command): void {
             loop: opts.loop,
             windowS,
             weighting,
+            open: remote?.open,
           })
-          const out = (event: string, data: object, text: string) =>
-            opts.json ? printJsonLine({ event, ...data }) : process.stdout.write(text + '\n')
           player.on('start', (e) => out('start', e, `${clock(e.t)}  start`))
           player.on('episode', (e) =>
             out('episode', e, `${clock(e.t)}  episode ${e.index + 1}: ${e.episode}`),

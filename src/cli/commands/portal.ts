@@ -2,16 +2,20 @@ import type { Command } from 'commander'
 import { PythonBackend } from '../../core/capture/python-backend'
 import { printable } from '../../core/capture/bridge-protocol'
 import { readPem } from '../../core/devices/certificate'
+import { labLinkPem } from '../../core/devices/lab-link'
+import { startLabLink, type LabLinkEvent } from '../../core/devices/lab-link-server'
 import {
   defaultCluster,
   defaultControl,
   localAddress,
   newPortalToken,
+  splitAddress,
   startPortal,
 } from '../../core/devices/portal'
 import { putDevice } from '../../core/devices/registry'
 import { dataDir } from '../../core/paths'
 import { deviceName } from '../../shared/contract/devices'
+import { defaultLabLinkPort } from '../../shared/contract/lab-link'
 import { action, printJsonLine } from '../action'
 import { addressFlag, optionParser, tokenFlag } from '../frida-options'
 import { UserError } from '../../core/errors'
@@ -19,6 +23,7 @@ import { UserError } from '../../core/errors'
 interface ServeOpts {
   cluster: string
   control: string
+  lab?: string
   token?: string
   cert?: string
   name: string
@@ -31,9 +36,29 @@ const nameFlag = optionParser((value: string) => {
   return r.data
 })
 
+/** What `portal serve` says of its lab link's traffic. */
+function labLinkLine(e: LabLinkEvent): string {
+  switch (e.what) {
+    case 'lab-joined':
+      return `lab machine "${e.machine}" offers its microphone (sink ${e.mic.sink}) from ${e.from}`
+    case 'lab-left':
+      return `lab machine "${e.machine}" left the lab link: ${e.reason}`
+    case 'lab-playing':
+      return `the workbench plays on lab machine "${e.machine}"`
+    case 'lab-stopped':
+      return `lab machine "${e.machine}" stopped playing: ${e.reason}`
+    case 'lab-refused':
+      return `refused a lab link from ${e.from}: ${e.reason}`
+  }
+}
+
 async function serve(opts: ServeOpts): Promise<void> {
   const tls = opts.cert ? readPem(opts.cert, '--cert', true) : null
   const token = opts.token ?? newPortalToken()
+  // The lab link serves the portal's certificate, or one of its own kept in the data folder for lab machines to pin.
+  const labTls = tls ?? (await labLinkPem(dataDir()))
+  const labAt =
+    opts.lab ?? `${splitAddress(opts.cluster).address.replace(/^(.*:.*)$/, '[$1]')}:${defaultLabLinkPort}`
   const backend = await PythonBackend.start()
   const say = (text: string, json: Record<string, unknown>) =>
     opts.json ? printJsonLine(json) : process.stdout.write(text + '\n')
@@ -43,6 +68,15 @@ async function serve(opts: ServeOpts): Promise<void> {
       say(`${e.what} ${app} (connection ${e.connection})`.replace('  ', ' '), { event: e.what, ...e })
     })
     await startPortal(backend, { cluster: opts.cluster, control: opts.control, token, pem: tls?.pem ?? null })
+    const lab = await startLabLink({
+      address: labAt,
+      token,
+      certificate: labTls.certificate,
+      pem: labTls.pem,
+      onEvent: ({ what, ...e }) => say(labLinkLine({ what, ...e } as LabLinkEvent), { event: what, ...e }),
+    }).catch((err: NodeJS.ErrnoException) => {
+      throw new UserError(`the lab link cannot listen at ${labAt} (${err.message}): choose another --lab`)
+    })
     // The workbench reaches the control endpoint as a device; the token goes with it into devices.json (0600).
     putDevice(dataDir(), {
       kind: 'portal',
@@ -50,16 +84,20 @@ async function serve(opts: ServeOpts): Promise<void> {
       address: localAddress(opts.control),
       token,
       certificate: tls?.certificate ?? null,
+      lab: { address: localAddress(lab.address), certificate: labTls.certificate },
     })
     say(
       `portal listening: lab machines join at ${opts.cluster}, the workbench controls at ${opts.control}` +
-        `${tls ? ' (TLS)' : ''}; device "${opts.name}" (capture --device ${opts.name})` +
+        `${tls ? ' (TLS)' : ''}; device "${opts.name}" (capture --device ${opts.name}); lab machines offer ` +
+        `their microphone at ${lab.address} (TLS${'file' in labTls ? `, lab-agent --lab-cert ${labTls.file}` : ''})` +
         (opts.token ? '' : `\ntoken: ${token}`),
       {
         event: 'listening',
         cluster: opts.cluster,
         control: opts.control,
         tls: tls !== null,
+        lab: lab.address,
+        labCertificate: labTls.certificate,
         device: opts.name,
         frida: backend.version,
         ...(opts.token ? {} : { token }),
@@ -69,6 +107,7 @@ async function serve(opts: ServeOpts): Promise<void> {
       process.once('SIGINT', resolve)
       process.once('SIGTERM', resolve)
     })
+    await lab.close()
     await backend.stopPortal().catch(() => undefined)
   } finally {
     await backend.close()
@@ -97,6 +136,11 @@ export function registerPortal(program: Command): void {
       'where the workbench attaches to the joined processes',
       addressFlag('--control'),
       defaultControl,
+    )
+    .option(
+      '--lab <addr:port>',
+      `where lab machines offer their microphone over TLS (default: the cluster address, port ${defaultLabLinkPort})`,
+      addressFlag('--lab'),
     )
     .option('--token <token>', 'the token to require (default: a new random one, printed)', tokenFlag)
     .option('--cert <file>', 'PEM file with the TLS certificate and private key both endpoints serve')

@@ -5,15 +5,36 @@ import { UserError } from '../../core/errors'
 import { realParts } from '../../core/experiment/real-parts'
 import { ExperimentRunner } from '../../core/experiment/runner'
 import { dataDir } from '../../core/paths'
+import { parsePlayOn } from '../../core/playback/remote-output'
 import { SessionStore } from '../../core/store/session-store'
-import { experimentPlan, type ExperimentTarget } from '../../shared/contract/experiment'
+import { experimentPlan, type DeviceTarget, type ExperimentTarget } from '../../shared/contract/experiment'
+import type { LabPlayback } from '../../shared/contract/lab-link'
 import { action, finiteNumber, printJsonLine } from '../action'
+import { optionParser } from '../frida-options'
 
 function parseTarget(value: string): ExperimentTarget {
   if (value === 'refvca') return { kind: 'refvca' }
   if (/^\d+$/.test(value)) return { kind: 'pid', pid: Number(value) }
   if (value.trim() === '') throw new UserError('--target needs a pid, a process name or "refvca"')
   return { kind: 'name', name: value }
+}
+
+const alsoForm = '--also DEVICE:pid:N, DEVICE:name:NAME or DEVICE:spawn:CMD (e.g. --also lab:pid:4242)'
+
+/** --also DEVICE:KIND:VALUE, repeatable: one more target on a registered device. */
+function parseAlso(value: string, prev: DeviceTarget[] = []): DeviceTarget[] {
+  const m = /^([^:]+):(pid|name|spawn):(.+)$/s.exec(value)
+  if (!m) throw new UserError(`"${value}" is not a target on a device: give ${alsoForm}`)
+  const [, device, kind, rest] = m
+  if (kind === 'pid' && !/^\d+$/.test(rest))
+    throw new UserError(`"${rest}" is not a pid in --also ${value}: give ${alsoForm}`)
+  const target: ExperimentTarget =
+    kind === 'pid'
+      ? { kind: 'pid', pid: Number(rest) }
+      : kind === 'name'
+        ? { kind: 'name', name: rest }
+        : { kind: 'spawn', command: rest }
+  return [...prev, { device, target }]
 }
 
 function positive(name: string) {
@@ -34,11 +55,13 @@ interface RunOptions {
   backend: string
   host?: string
   outputDevice?: string
+  playOn?: LabPlayback
   profile: string
   loop?: boolean
   micAccess?: boolean
   muted?: boolean
   name?: string
+  also?: DeviceTarget[]
   json?: boolean
 }
 
@@ -68,6 +91,11 @@ export function registerRun(program: Command): void {
     .option('--backend <kind>', 'Frida backend: auto, node or python', 'auto')
     .option('--host <host:port>', 'a remote frida-server')
     .option('--output-device <name>', "play into this device instead of MuteScope's virtual microphone")
+    .option(
+      '--play-on <portal:machine>',
+      "play into a lab machine's virtual microphone, through the portal it links to; levels are measured here",
+      optionParser(parsePlayOn),
+    )
     .option('--profile <name|path>', 'telemetry extraction profile', 'webex')
     .option('--loop', 'loop the playlist until --duration or Ctrl-C')
     .option(
@@ -75,6 +103,12 @@ export function registerRun(program: Command): void {
       'also record the mic-access lane: what the app reads from the microphone, per second, process and API',
     )
     .option('--muted', 'the app is muted for the whole run (one muted interval, summarised at the end)')
+    .option(
+      '--also <device:target>',
+      'also capture this target on a registered device ("mutescope devices list"; "local" is this computer) ' +
+        `in the same run, from the same playback; repeatable. ${alsoForm}`,
+      optionParser(parseAlso),
+    )
     .option('--json', 'print only the final JSON line on stdout (log on stderr)')
     .action(
       action(async (opts: RunOptions) => {
@@ -85,12 +119,14 @@ export function registerRun(program: Command): void {
           profile: opts.profile,
           episodes: opts.episode,
           outputDevice: opts.outputDevice ?? null,
+          ...(opts.playOn ? { playback: opts.playOn } : {}),
           loop: opts.loop ?? false,
           micAccess: opts.micAccess ?? false,
           muted: opts.muted ?? false,
           durationS: opts.duration ?? null,
           intervalS: opts.interval ?? null,
           meta: { activity: opts.label ?? '', name: opts.name ?? '' },
+          ...(opts.also ? { targets: opts.also } : {}),
         })
         if (!parsed.success) {
           throw new UserError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '))
@@ -103,7 +139,10 @@ export function registerRun(program: Command): void {
         events.on('experimentEvent', (e) => {
           if (e.type === 'log') log.write(`[${e.level}] ${e.message}\n`)
           else if (e.type === 'telemetry')
-            log.write(`telemetry ${new Date(e.record.t).toISOString()} ${JSON.stringify(e.record.fields)}\n`)
+            log.write(
+              `telemetry ${new Date(e.record.t).toISOString()}${e.record.device ? ` ${e.record.device}` : ''} ` +
+                `${JSON.stringify(e.record.fields)}\n`,
+            )
           else if (e.type === 'micAccess')
             for (const m of e.seconds)
               log.write(
@@ -139,6 +178,7 @@ export function registerRun(program: Command): void {
           status: end.status,
           telemetry: store.count('telemetry', end.sessionId),
           windows: store.count('level_windows', end.sessionId),
+          ...(parsed.data.targets && { clockOffsets: store.clockOffsets(end.sessionId) }),
           ...(parsed.data.micAccess ? { micAccess: store.micAccess(end.sessionId).length } : {}),
           ...(parsed.data.muted ? { muteIntervals: store.muteIntervals(end.sessionId), muted } : {}),
         })

@@ -47,10 +47,25 @@ export function registerSessions(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       action(async (raw: string, opts: { json?: boolean }) => {
-        const { session, telemetry, levelWindows } = await callApi('getSession', { id: id(raw) })
+        const { session, telemetry, levelWindows, clockOffsets } = await callApi('getSession', {
+          id: id(raw),
+        })
         const detail = { ...idFirst(session), telemetry: telemetry.length, windows: levelWindows.length }
-        if (opts.json) printJsonLine(detail)
-        else process.stdout.write(describe(detail) + '\n')
+        // Each device's clock against this computer's, as measured when its target started.
+        const clocks = clockOffsets?.length ? { clockOffsets } : {}
+        if (opts.json) printJsonLine({ ...detail, ...clocks })
+        else
+          process.stdout.write(
+            describe({
+              ...detail,
+              ...(clocks.clockOffsets && {
+                clockOffsets: clocks.clockOffsets.map(
+                  (c) =>
+                    `${c.device} ${c.offsetMs >= 0 ? '+' : ''}${c.offsetMs.toFixed(1)} ± ${c.uncertaintyMs.toFixed(1)} ms`,
+                ),
+              }),
+            }) + '\n',
+          )
       }),
     )
 

@@ -11,6 +11,7 @@ import type { Session, SessionEvent, TelemetryRecord } from '../../shared/model'
 import { UserError } from '../errors'
 import type { SessionStore } from '../store/session-store'
 import { alignPairs, bestLag, GAIN_FIELDS, gainRecords, type Alignment, type GainName } from './align'
+import { seriesByDevice } from './device-series'
 import { LevelTimeline } from './levels'
 import { linearFit, MIN_PAIRS, pearson, spearman } from './stats'
 
@@ -125,7 +126,9 @@ function computeAnalysis(
     : null
   if (lag) alignment = { ...alignment, lagS: lag.lagS }
   const calibrationDb = opts.calibrationDb === undefined ? session.calibrationDb : opts.calibrationDb
-  const pairs = calibrate(alignPairs(records, levels, alignment), calibrationDb ?? 0)
+  const pairsOf = (rs: readonly TelemetryRecord[]) =>
+    calibrate(alignPairs(rs, levels, alignment), calibrationDb ?? 0)
+  const pairs = pairsOf(records)
   if (pairs.length < MIN_PAIRS)
     throw new UserError(
       `only ${pairs.length} of ${records.length} telemetry intervals overlap the played audio; correlation needs at least ` +
@@ -141,6 +144,14 @@ function computeAnalysis(
     lafmax: levelStats(pairs, 'lafmax'),
     maxMagnitude: levelStats(pairs, 'maxMagnitude'),
     meanMagnitude: levelStats(pairs, 'meanMagnitude'),
+    // Multi-device sessions: a series per device and target, against LAeq (dBA).
+    ...seriesByDevice(
+      records,
+      pairsOf,
+      (p) => levelStats(p, 'laeq'),
+      store.events(id),
+      store.clockOffsets(id),
+    ),
   }
 }
 

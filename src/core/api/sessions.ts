@@ -32,6 +32,7 @@ export function sessionsHandlers({
       events: store.events(id),
       captureCount: store.count('captures', id),
       levelSecondCount: store.count('level_seconds', id),
+      clockOffsets: store.clockOffsets(id),
     }),
     createSession: (meta) => {
       const s = store.createSession(meta)

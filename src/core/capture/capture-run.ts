@@ -25,8 +25,9 @@ import type {
   Target,
 } from './backend'
 import { printable } from './bridge-protocol'
+import { measureClockOffset, type ClockEstimate } from './clock-offset'
 import { descendants, selectProcesses } from './process-tree'
-import { seccompSandboxed } from './sandboxed'
+import { leaveAlone } from './leave-alone'
 import { loadTlsPatterns } from './tls-patterns'
 import { within } from './within'
 
@@ -67,6 +68,8 @@ export interface AttachInfo {
   argv: string[] | null
   /** On a remote device: the Frida and system the agent runs in there. */
   runtime?: AgentRuntime
+  /** Its clock against this computer's, measured at attach and applied to its timestamps. */
+  clock?: ClockEstimate
 }
 
 /** A remote process that stopped answering: its machine or its link is down since `since` (its last answer). */
@@ -134,16 +137,6 @@ export function endFor(d: DetachInfo): CaptureEnd {
   return { status: 'failed', reason: `lost the device (${d.reason})` }
 }
 
-/**
- * Chromium's (and Electron's) zygote only forks the app's other processes and does no networking; an agent
- * going into it while it forks can stall it, and the browser with it, so a followed tree leaves it alone.
- */
-export function isZygote(argv: string[] | null): boolean {
-  // Chromium rewrites its command line as one space-joined string (setproctitle), so the switch is looked
-  // for as a word, not as an element.
-  return argv?.some((a) => /(^|\s)--type=zygote(\s|$)/.test(a)) ?? false
-}
-
 /** Whether a local process still exists (a child that exited before it was hooked is no failure). */
 function processAlive(pid: number): boolean {
   try {
@@ -162,6 +155,8 @@ const startupGraceMs = 750
 const attachTimeoutMs = 60_000
 /** Stop waits this long for detaches; a hung one is left to the backend's close, which ends the bridge. */
 const detachWaitMs = 2000
+/** How long a stop waits for each agent to hand over what it holds (a lost device never answers). */
+const flushWaitMs = 2000
 /** Processes attached at once: attaching is mostly waiting on each process, so a few go in parallel. */
 const attachConcurrency = 4
 /** Refused agent messages logged one by one before only the count goes on. */
@@ -169,6 +164,8 @@ const refusedLogged = 5
 /** A remote process is asked for its clock this often; one that has not answered after `lostAfterMs` is lost. */
 const heartbeatMs = 1000
 const lostAfterMs = 4000
+/** Round trips that measure a remote clock at attach: the shortest of them bounds the offset best. */
+const remoteClockSamples = 8
 
 interface Attached {
   info: AttachInfo
@@ -309,15 +306,18 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
     }
     this.opening.add(s.pid)
     try {
-      const before = Date.now()
-      const agentNow = await within(s.call<number>('now'), attachTimeoutMs, `the agent in pid ${s.pid}`)
-      const runtime = this.opts.host === null ? undefined : await s.call<AgentRuntime>('runtime')
-      const info: AttachInfo = { pid: s.pid, name, ppid, path, argv, ...(runtime ? { runtime } : {}) }
       // The agent stamps captures with the target's clock; a remote lab machine's may be off.
+      const clock = await within(
+        measureClockOffset(() => s.call<number>('now'), this.opts.host === null ? 1 : remoteClockSamples),
+        attachTimeoutMs,
+        `the agent in pid ${s.pid}`,
+      )
+      const runtime = this.opts.host === null ? undefined : await s.call<AgentRuntime>('runtime')
+      const info: AttachInfo = { pid: s.pid, name, ppid, path, argv, clock, ...(runtime ? { runtime } : {}) }
       const p: Attached = {
         info,
         session: s,
-        clockOffset: Math.round((before + Date.now()) / 2 - agentNow),
+        clockOffset: -Math.round(clock.offsetMs),
         asked: null,
         answered: Date.now(),
       }
@@ -504,23 +504,11 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
     }
   }
 
-  /** Leaves a seccomp-sandboxed process alone, and says so once. */
   /** Processes of a tree or a name that an agent would break, each named with the reason. */
   private leaveAlone(p: { pid: number; name: string; argv: string[] | null }): boolean {
-    if (isZygote(p.argv)) {
-      this.emit(
-        'warning',
-        `pid ${p.pid} (${p.name}) is Chromium's zygote: not attached (it only forks the others)`,
-      )
-      return true
-    }
-    if (!seccompSandboxed(p.pid, this.opts.host)) return false
-    this.emit(
-      'warning',
-      `pid ${p.pid} (${p.name}) runs in a seccomp sandbox: not attached (Frida would break it; sandboxed processes ` +
-        'do their networking through an unsandboxed one, which is attached)',
-    )
-    return true
+    const left = leaveAlone(p, this.opts.host)
+    if (left) this.emit('warning', `pid ${p.pid} (${p.name}) ${left.what}: not attached (${left.why})`)
+    return left !== null
   }
 
   private refuse(why: string): void {
@@ -659,6 +647,11 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
   /** Detaches from every process (they keep running) and ends the run as completed, within a bounded time. */
   async stop(): Promise<CaptureEnd> {
     this.stopping = true
+    // Messages the agents sent just before a detach may be dropped with it; a flush's reply comes after them.
+    const flushed = [...this.procs.values()].map((p) =>
+      within(p.session.call('flush'), flushWaitMs, `flushing pid ${p.info.pid}`).catch(() => undefined),
+    )
+    await Promise.all(flushed)
     const detaches = [...this.procs.values()].map((p) => p.session.detach().catch(() => undefined))
     const timer = setTimeout(() => this.finish({ status: 'completed', reason: 'stopped' }), detachWaitMs)
     void Promise.all(detaches).then(() => {

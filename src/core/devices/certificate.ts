@@ -4,7 +4,7 @@ import { openRegularFile } from '../regular-file'
 
 const maxPemBytes = 64 * 1024
 const certificateBlock = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g
-const keyBlock =
+export const keyBlock =
   /-----BEGIN (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----/
 
 /**

@@ -3,6 +3,7 @@ import type { DeviceView } from '../../shared/contract/devices'
 import type { FridaBackend } from '../capture/backend'
 import { printable } from '../capture/bridge-protocol'
 import { errorMessage } from '../errors'
+import { labLinkOf, labOffers } from './lab-link'
 import { deviceLabel, type Device } from './registry'
 
 /** How long a device may take to say what it is before it is shown unreachable. */
@@ -75,9 +76,15 @@ export async function probeDevice(
   try {
     const host = await useDevice(backend, device)
     const info = rawInfo.parse(await Promise.race([backend.deviceInfo(host), late]))
+    const lab = device.kind === 'local' ? null : labLinkOf(device)
+    // A portal's lab link answers apart: its failure leaves the portal itself reachable.
+    const machines = lab
+      ? await Promise.race([labOffers(lab), late]).catch((err: unknown) => new Error(errorMessage(err)))
+      : undefined
     return {
       reachable: true,
-      error: null,
+      error: machines instanceof Error ? `its lab link did not answer: ${machines.message}` : null,
+      ...(machines && !(machines instanceof Error) ? { machines } : {}),
       os: describeSystem(info.system),
       // A frida-server does not say its version; the agent tells it once attached.
       frida: device.kind === 'local' ? backend.version : null,

@@ -1,10 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { EventEmitter } from 'node:events'
 import type { AgentSession, ProcessInfo } from '../capture/backend'
-import { isZygote } from '../capture/capture-run'
+import { leaveAlone } from '../capture/leave-alone'
 import type { PythonBackend } from '../capture/python-backend'
 import { descendants } from '../capture/process-tree'
-import { seccompSandboxed } from '../capture/sandboxed'
 import { errorMessage, UserError } from '../errors'
 
 export interface LabAgentOptions {
@@ -130,14 +129,10 @@ export class LabAgent extends EventEmitter<LabAgentEvents> {
   }
 
   private leaveAlone(p: ProcessInfo): boolean {
-    const why = isZygote(p.argv)
-      ? "Chromium's zygote (it only forks the others)"
-      : seccompSandboxed(p.pid, null)
-        ? 'in a seccomp sandbox (Frida would break it)'
-        : null
-    if (!why) return false
+    const left = leaveAlone(p, null)
+    if (!left) return false
     this.ignored.add(p.pid)
-    this.emit('warning', `pid ${p.pid} (${p.name}) is ${why}: not joined`)
+    this.emit('warning', `pid ${p.pid} (${p.name}) ${left.what}: not joined (${left.why})`)
     return true
   }
 

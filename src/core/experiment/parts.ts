@@ -1,4 +1,6 @@
 import type { RefvcaMode } from '../../shared/contract/experiment'
+import type { LabPlayback } from '../../shared/contract/lab-link'
+import type { ClockOffset } from '../../shared/model'
 import type { BackendChoice, FridaBackend } from '../capture/backend'
 import type { Player, PlayerOptions } from '../playback/player'
 import type { RefvcaProcess } from '../refvca/process'
@@ -15,10 +17,14 @@ export interface PlaybackOutput {
 export interface OutputRequest {
   /** A device the user named; null for MuteScope's virtual microphone. */
   device: string | null
+  /** A lab machine's virtual microphone, reached through a portal device; null for this computer. */
+  playback: LabPlayback | null
   /** The target is refvca, which can listen to a microphone of the run's own. */
   reference: boolean
   /** Named to whoever finds the device taken. */
   owner: { sessionId: number; session: string }
+  /** Told the lab machine's clock offset (as device "PORTAL:MACHINE") each time playback starts there. */
+  onClock?: (clock: ClockOffset) => void
 }
 
 /** The real components an experiment drives, gathered so that the runner states what it depends on. */

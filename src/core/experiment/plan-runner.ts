@@ -58,6 +58,7 @@ export function runPlanOf(spec: PlanSpec, run: PlanRun, total: number): Experime
     profile: spec.profile,
     episodes: [run.episode],
     outputDevice: spec.outputDevice ?? null,
+    ...(spec.playback ? { playback: spec.playback } : {}),
     loop: false,
     durationS: spec.durationS ?? null,
     intervalS: spec.intervalS ?? null,
@@ -70,6 +71,9 @@ export function runPlanOf(spec: PlanSpec, run: PlanRun, total: number): Experime
     refvca: c.refvca,
     micAccess: spec.micAccess,
     muted: c.muted,
+    ...(spec.targets
+      ? { targets: spec.targets.map((t) => ({ device: t.device, target: experimentTarget(t.target) })) }
+      : {}),
   })
 }
 

@@ -4,7 +4,8 @@ import { UserError } from '../errors'
 import { micSetup } from '../mic'
 import { pulseRunMic } from '../mic/pulse'
 import type { NodeLauncher } from '../node-launcher'
-import { Player } from '../playback/player'
+import { Player, type PlayerOptions } from '../playback/player'
+import { labPlaybackOutput } from '../playback/remote-output'
 import { startRefvcaProcess } from '../refvca/process'
 import { claimOutput } from './output-claim'
 import type { ExperimentParts, PlaybackOutput } from './parts'
@@ -14,8 +15,20 @@ import type { ExperimentParts, PlaybackOutput } from './parts'
  * the claims that keep two experiments from playing into one device; `launch` starts refvca (see NodeLauncher).
  */
 export function realParts(dataDir: string, launch?: NodeLauncher): ExperimentParts {
+  /** Lab machines' outputs by the name the runner passes the player: how it starts each. */
+  const remotes = new Map<string, NonNullable<PlayerOptions['open']>>()
   return {
-    async prepareOutput({ device, reference, owner }): Promise<PlaybackOutput> {
+    async prepareOutput({ device, playback, reference, owner, onClock }): Promise<PlaybackOutput> {
+      if (playback) {
+        if (device)
+          throw new UserError('play on this computer (an output device) or on a lab machine, not both')
+        // No claim: the portal lets one stream at a time play on a lab machine, and refuses a second.
+        const remote = labPlaybackOutput(dataDir, playback, (o) =>
+          onClock?.({ device: `${playback.device}:${playback.machine}`, ...o, measuredAt: Date.now() }),
+        )
+        remotes.set(remote.label, remote.open)
+        return { device: remote.label, micSource: null, release: () => void remotes.delete(remote.label) }
+      }
       const claimed = (name: string, micSource: string | null): PlaybackOutput => ({
         device: name,
         micSource,
@@ -36,11 +49,12 @@ export function realParts(dataDir: string, launch?: NodeLauncher): ExperimentPar
       }
       return claimed(mic.outputDevice, mic.source)
     },
-    createPlayer: (opts) => new Player(opts),
+    createPlayer: (opts) => new Player({ ...opts, open: remotes.get(opts.device) }),
     async startReference({ source, intervalS, mode }) {
       if (!source) {
         throw new UserError(
-          'refvca listens to MuteScope’s virtual microphone: leave the playback device empty (no --output-device)',
+          'refvca listens to MuteScope’s virtual microphone here: leave the playback device empty (no ' +
+            '--output-device, no --play-on)',
         )
       }
       return startRefvcaProcess({ input: { source }, intervalS, mode, launch })

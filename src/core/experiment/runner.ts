@@ -1,21 +1,28 @@
-import type { ExperimentEvent, ExperimentPlan, ExperimentState } from '../../shared/contract/experiment'
+import {
+  targetLabel,
+  type ExperimentEvent,
+  type ExperimentPlan,
+  type ExperimentState,
+  type TargetStatus,
+} from '../../shared/contract/experiment'
 import type {
+  ClockOffset,
   LevelSecond,
   LevelWindow,
   MicAccessSecond,
   SessionStatus,
   TelemetryRecord,
 } from '../../shared/model'
+import { clockOffsetText } from '../../shared/clock-offset-text'
 import { fewIntervalsWarning } from '../../shared/run-yield'
 import type { EventHub } from '../api/event-hub'
 import { probeAudio } from '../audio/decode'
 import { expandPlaylists } from '../audio/playlist'
-import type { Target } from '../capture/backend'
+import type { FridaBackend } from '../capture/backend'
 import { CaptureRun, type CaptureEnd } from '../capture/capture-run'
 import { logRunEvents, unseenMessage } from '../capture/record'
 import { EgressRun } from '../egress/egress-run'
 import { storeDataDir } from '../egress/egress-store'
-import { spawnArgv } from '../capture/spawn-argv'
 import { errorMessage, UserError } from '../errors'
 import { readSettings } from '../settings'
 import type { SessionStore } from '../store/session-store'
@@ -23,6 +30,15 @@ import { SessionWriter } from '../store/session-writer'
 import { loadProfile, TelemetryDecoder } from '../telemetry'
 import type { Player } from '../playback/player'
 import type { RefvcaProcess } from '../refvca/process'
+import {
+  captureTarget,
+  connectDevices,
+  extraTargets,
+  firstTag,
+  initialStatuses,
+  type ExtraTarget,
+  type SeriesTag,
+} from './device-targets'
 import { Lifecycle, RunEnded, type Phase, type Run } from './lifecycle'
 import type { ExperimentParts } from './parts'
 
@@ -54,25 +70,6 @@ function idleState(): ExperimentState {
   }
 }
 
-function captureTarget(plan: ExperimentPlan, ref: RefvcaProcess | null): Target {
-  const t = plan.target
-  if (t.kind === 'refvca') return { pids: [ref!.pid] }
-  if (t.kind === 'pid') return { pids: [t.pid] } // with its tree: the picker offers applications
-  if (t.kind === 'name') return { name: t.name }
-  return { spawn: spawnArgv(t.command, plan.host) }
-}
-
-function targetLabel(plan: ExperimentPlan): string {
-  const t = plan.target
-  return t.kind === 'refvca'
-    ? 'refvca'
-    : t.kind === 'pid'
-      ? `pid ${t.pid}`
-      : t.kind === 'name'
-        ? t.name
-        : t.command
-}
-
 /**
  * Runs one muted-call experiment at a time: creates its session, plays the episodes into the microphone the
  * target listens to, captures the target's outgoing plaintext, decodes telemetry from it, and writes every
@@ -89,7 +86,6 @@ export class ExperimentRunner {
   })
   private writer: SessionWriter | null = null
   private player: Player | null = null
-  private decoder: TelemetryDecoder | null = null
   private finished: ExperimentState['finished'] = null
   private problems = 0
   private stateTimer: NodeJS.Timeout | null = null
@@ -114,11 +110,17 @@ export class ExperimentRunner {
     const plan = { ...given, episodes: expandPlaylists(given.episodes) }
     const profile = loadProfile(plan.profile)
     const intervalS = plan.intervalS ?? profile.data.intervalS ?? 60
+    // Multi-device: every device is found before anything starts; every record is then tagged.
+    const extras = extraTargets(storeDataDir(this.store), plan)
+    const tag = extras.length > 0 ? firstTag(plan) : null
     const run = this.life.begin()
     try {
       const session = this.store.createSession({
         ...plan.meta,
-        name: plan.meta.name || `${targetLabel(plan)} · ${new Date().toLocaleString()}`,
+        name:
+          plan.meta.name ||
+          `${[targetLabel(plan.target), ...extras.map((e) => `${e.tag.target} on ${e.tag.device}`)].join(' + ')} · ` +
+            new Date().toLocaleString(),
         targetApp: plan.meta.targetApp || (plan.target.kind === 'refvca' ? 'refvca (reference model)' : ''),
         os: plan.meta.os || (plan.host ? '' : `${process.platform}`),
         episodes: plan.episodes,
@@ -142,6 +144,7 @@ export class ExperimentRunner {
         startedAt: session.startedAt,
         plan,
         muted: plan.muted ?? false,
+        ...(tag ? { targets: initialStatuses(tag, extras) } : {}),
       }
       this.publishState()
       let playlistS: number | null = 0
@@ -157,8 +160,17 @@ export class ExperimentRunner {
         'the playback device',
         this.parts.prepareOutput({
           device: plan.outputDevice,
+          playback: plan.playback ?? null,
           reference: plan.target.kind === 'refvca',
           owner: { sessionId: session.id, session: session.name },
+          // A lab machine's clock, stored as a target's is; the samples it streams back are already converted.
+          onClock: (clock) => {
+            this.store.putClockOffset(session.id, clock)
+            this.log(
+              'info',
+              `playing on ${plan.playback!.machine} via ${plan.playback!.device}: clock offset ${clockOffsetText(clock)}`,
+            )
+          },
         }),
         (o) => o.release(),
       )
@@ -173,8 +185,14 @@ export class ExperimentRunner {
         )
         this.log('info', `started refvca (pid ${reference.pid}), ${intervalS} s telemetry interval`)
       }
-      this.startDecoder(run, profile)
-      await this.startCapture(run, plan, reference)
+      const backend = await this.life.acquire(run, 'Frida', this.parts.openBackend(plan.backend), (b) =>
+        b.close(),
+      )
+      this.log('info', `Frida ${backend.version} via the ${backend.kind} backend`)
+      await this.startCapture(run, plan, reference, backend, this.startDecoder(run, profile, tag), tag)
+      const hosts = await connectDevices(backend, extras)
+      for (const extra of extras)
+        await this.startTarget(run, backend, extra, hosts.get(extra.device.name) ?? null, profile, reference)
       await this.startPlayer(run, plan, output.device, intervalS)
       if (plan.durationS !== null)
         this.after(run, plan.durationS, { status: 'completed', reason: 'duration reached' })
@@ -226,34 +244,42 @@ export class ExperimentRunner {
     return this.state
   }
 
-  private startDecoder(run: ExperimentRun, profile: ReturnType<typeof loadProfile>): void {
+  /** A decoder per target, so that streams from different machines never mix; its records carry `tag`. */
+  private startDecoder(
+    run: ExperimentRun,
+    profile: ReturnType<typeof loadProfile>,
+    tag: SeriesTag | null,
+  ): TelemetryDecoder {
     const decoder = new TelemetryDecoder(profile)
-    decoder.on('record', (r: TelemetryRecord) => {
+    const from = tag ? ` (${tag.target} on ${tag.device})` : ''
+    decoder.on('record', (decoded: TelemetryRecord) => {
+      const r = tag ? { ...decoded, ...tag } : decoded
       this.writer?.addTelemetry(r)
       this.state = { ...this.state, telemetry: this.state.telemetry + 1 }
+      if (tag) this.updateTarget(tag, (t) => ({ ...t, telemetry: t.telemetry + 1 }))
       this.emit({ type: 'telemetry', sessionId: this.state.sessionId!, record: r })
       this.publishStateSoon()
     })
     decoder.on('problem', (p) => {
-      if (p.note) return this.log('info', `decoder: ${p.message}`)
+      if (p.note) return this.log('info', `decoder${from}: ${p.message}`)
       this.problems++
       if (this.problems <= maxLoggedProblems)
-        this.log('warning', `decoder skipped malformed data: ${p.message}`)
+        this.log('warning', `decoder skipped malformed data${from}: ${p.message}`)
       else if (this.problems === maxLoggedProblems + 1)
         this.log('warning', 'further decoder problems are not logged')
     })
-    this.decoder = decoder
-    this.life.own(run, 'the decoder', () => {
-      decoder.end()
-      this.decoder = null
-    })
+    this.life.own(run, `the decoder${from}`, () => decoder.end())
+    return decoder
   }
 
-  private async startCapture(run: ExperimentRun, plan: ExperimentPlan, reference: RefvcaProcess | null) {
-    const backend = await this.life.acquire(run, 'Frida', this.parts.openBackend(plan.backend), (b) =>
-      b.close(),
-    )
-    this.log('info', `Frida ${backend.version} via the ${backend.kind} backend`)
+  private async startCapture(
+    run: ExperimentRun,
+    plan: ExperimentPlan,
+    reference: RefvcaProcess | null,
+    backend: FridaBackend,
+    decoder: TelemetryDecoder,
+    tag: SeriesTag | null,
+  ) {
     // Released after the capture stops, before the session closes: the captures are flushed for its proof.
     const egress = plan.egress
       ? await this.life.acquire(
@@ -269,7 +295,7 @@ export class ExperimentRunner {
     if (egress?.unavailable)
       this.log('warning', `no egress proof, the run goes on without it: ${egress.unavailable}`)
     if (egress) egress.bind(this.store, this.state.sessionId!)
-    const target = captureTarget(plan, reference)
+    const target = captureTarget(plan.target, plan.host, reference?.pid ?? null)
     const micAccess = plan.micAccess ?? false
     const capture = new CaptureRun(backend, this.parts.agentSource(), {
       host: plan.host,
@@ -282,8 +308,8 @@ export class ExperimentRunner {
       micAccess,
     })
     egress?.follow(capture)
+    this.recordSeries(capture, decoder, tag ?? firstTag(plan), tag !== null)
     capture.on('attach', (a) => {
-      this.writer?.addEvent('attach', { ...a, host: plan.host })
       const proc = { pid: a.pid, name: a.name, status: 'attached' as const, tls: [] }
       this.state = {
         ...this.state,
@@ -292,7 +318,6 @@ export class ExperimentRunner {
       }
       this.log('info', `attached to ${a.name || 'the target'} (pid ${a.pid})`)
     })
-    logRunEvents(capture, (kind, detail) => this.writer?.addEvent(kind, detail))
     capture.on('libraries', (libs, pid) => {
       const found = libs.map((l) => `${l.library} in ${l.module} (${l.how})`)
       this.updateProcess(pid, (p) => ({ ...p, tls: [...p.tls, ...found] }))
@@ -309,16 +334,6 @@ export class ExperimentRunner {
       this.state = { ...this.state, hooks: [...this.state.hooks, ...added] }
       this.publishStateSoon()
     })
-    capture.on('capture', (c) => {
-      this.writer?.addCapture(c)
-      this.decoder?.push(c)
-      this.state = {
-        ...this.state,
-        captures: this.state.captures + 1,
-        captureBytes: this.state.captureBytes + c.data.length,
-      }
-      this.publishStateSoon()
-    })
     capture.on('micAccess', (row: MicAccessSecond) => {
       this.writer?.addMicAccess(row)
       this.emit({
@@ -332,6 +347,101 @@ export class ExperimentRunner {
     // The target's exit or the backend's death, in whatever phase the run is: the first end decides.
     capture.on('end', (e: CaptureEnd) => void this.life.end(run, { status: e.status, reason: e.reason }))
     await this.life.acquire(run, 'the capture', capture.start(), () => capture.stop())
+  }
+
+  /**
+   * One more target of a multi-device run, on its device (`host`), from the same playback. Losing its
+   * device marks a gap in its series and the run goes on; it resumes when the device is back. Its end is
+   * logged, not the run's: the plan's own target ends the run.
+   */
+  private async startTarget(
+    run: ExperimentRun,
+    backend: FridaBackend,
+    extra: ExtraTarget,
+    host: string | null,
+    profile: ReturnType<typeof loadProfile>,
+    reference: RefvcaProcess | null,
+  ) {
+    const { tag } = extra
+    const decoder = this.startDecoder(run, profile, tag)
+    const capture = new CaptureRun(backend, this.parts.agentSource(), {
+      host,
+      target: captureTarget(extra.target, host, null),
+      exclude: reference?.sinkPid ? [reference.sinkPid] : [],
+      // A lab device's processes come and go with its link: followed until the run stops.
+      follow: host !== null,
+    })
+    this.recordSeries(capture, decoder, tag, true)
+    capture.on('attach', (a) =>
+      this.log('info', `${tag.device}: attached to ${a.name || tag.target} (pid ${a.pid})`),
+    )
+    capture.on('warning', (w) => this.log('warning', `${tag.device}: ${w}`))
+    capture.on('end', (e: CaptureEnd) => {
+      this.updateTarget(tag, (t) => ({ ...t, status: 'ended' }))
+      if (!run.outcome)
+        this.log('warning', `${tag.target} on ${tag.device} ended (${e.reason}); the run goes on without it`)
+    })
+    await this.life.acquire(run, `the capture on ${tag.device}`, capture.start(), () => capture.stop())
+  }
+
+  /**
+   * What every target's capture records: its captures (decoded by its own decoder), its process events
+   * (tagged with its device and target in a multi-device run), its clock offset, and its gaps.
+   */
+  private recordSeries(capture: CaptureRun, decoder: TelemetryDecoder, tag: SeriesTag, tagged: boolean) {
+    const sessionId = this.state.sessionId!
+    const detail = (d: unknown) => (tagged ? { ...(d as object), ...tag } : d)
+    logRunEvents(capture, (kind, d) => this.writer?.addEvent(kind, detail(d)))
+    capture.on('attach', (a) => {
+      this.writer?.addEvent('attach', detail({ ...a, host: capture.opts.host }))
+      if (!a.clock) return
+      const clock: ClockOffset = { device: tag.device, ...a.clock, measuredAt: Date.now() }
+      this.store.putClockOffset(sessionId, clock)
+      this.updateTarget(tag, (t) => ({
+        ...t,
+        status: 'capturing',
+        clock: t.clock && t.clock.uncertaintyMs <= clock.uncertaintyMs ? t.clock : clock,
+      }))
+      if (capture.opts.host !== null)
+        this.log(
+          'info',
+          `${tag.device}: clock offset ${clock.offsetMs.toFixed(1)} ± ${clock.uncertaintyMs.toFixed(1)} ms ` +
+            `(${clock.samples} round trips)`,
+        )
+    })
+    capture.on('capture', (c) => {
+      this.writer?.addCapture(c)
+      decoder.push(c)
+      this.state = {
+        ...this.state,
+        captures: this.state.captures + 1,
+        captureBytes: this.state.captureBytes + c.data.length,
+      }
+      this.publishStateSoon()
+    })
+    capture.on('deviceLost', (l) => {
+      this.log(
+        'warning',
+        `${tag.device}: pid ${l.pid} is lost (${l.why}); its series has a gap, the run goes on`,
+      )
+      this.updateTarget(tag, (t) => ({ ...t, status: 'lost' }))
+      this.emit({ type: 'device', sessionId, ...tag, status: 'lost', since: l.since, gapMs: null })
+    })
+    capture.on('deviceBack', (b) => {
+      this.log('info', `${tag.device}: pid ${b.pid} is back after a ${(b.gapMs / 1000).toFixed(1)} s gap`)
+      this.updateTarget(tag, (t) => ({ ...t, status: 'capturing' }))
+      this.emit({ type: 'device', sessionId, ...tag, status: 'back', since: b.since, gapMs: b.gapMs })
+    })
+  }
+
+  private updateTarget(tag: SeriesTag, change: (t: TargetStatus) => TargetStatus): void {
+    const targets = this.state.targets
+    if (!targets) return
+    this.state = {
+      ...this.state,
+      targets: targets.map((t) => (t.device === tag.device && t.target === tag.target ? change(t) : t)),
+    }
+    this.publishStateSoon()
   }
 
   private async startPlayer(run: ExperimentRun, plan: ExperimentPlan, device: string, intervalS: number) {

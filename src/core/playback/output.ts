@@ -1,5 +1,5 @@
-import { spawn, type ChildProcessByStdio } from 'node:child_process'
-import type { Readable, Writable } from 'node:stream'
+import { spawn } from 'node:child_process'
+import type { Writable } from 'node:stream'
 import { UserError } from '../errors'
 
 /**
@@ -66,7 +66,16 @@ export function outputCommand(platform: NodeJS.Platform, device: string, sampleR
   }
 }
 
-export type OutputProcess = ChildProcessByStdio<Writable, null, Readable>
+/**
+ * What the player writes samples to and watches end: the output process here, or a stream to a lab machine's
+ * output over the lab link (remote-output.ts), which acts the same.
+ */
+export interface OutputProcess {
+  stdin: Writable
+  kill(signal?: NodeJS.Signals): boolean
+  once(event: 'close', listener: (code: number | null) => void): this
+  off(event: 'close', listener: (code: number | null) => void): this
+}
 
 const CLOCK = /Time: (\d+(?:\.\d+)?) sec; Latency: \d+ usec/g
 

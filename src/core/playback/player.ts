@@ -40,6 +40,8 @@ export interface PlayerOptions {
   weighting?: Weighting
   calibrationDb?: number
   sampleRate?: number
+  /** Starts the output; by default the output process on this computer (a lab machine's: remote-output.ts). */
+  open?: (device: string, sampleRate: number) => Promise<Output>
 }
 
 export interface PlaybackProgress {
@@ -138,7 +140,7 @@ export class Player extends EventEmitter<PlayerEvents> {
     if (this.started) throw new Error('a Player plays once; create a new one')
     this.started = true
     this.durations = await probeAll(this.opts.episodes)
-    const output = await startOutput(this.opts.device, this.sampleRate)
+    const output = await (this.opts.open ?? startOutput)(this.opts.device, this.sampleRate)
     this.output = output
     output.onClock((wallMs, playedS) => this.anchor(wallMs, playedS))
     const exited = new Promise<string>((resolve) => {

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import {
   captureLine,
+  clockOffset,
   levelSecond,
   levelWindow,
   micAccessSecond,
@@ -11,14 +12,15 @@ import {
 } from '../../shared/model'
 
 /**
- * A session bundle, version 3: gzip'ed JSON lines, so that neither writing nor reading one ever holds a
+ * A session bundle, version 4: gzip'ed JSON lines, so that neither writing nor reading one ever holds a
  * whole session. The first line is the header, then one line per row naming its table, `{"captures": {...}}`,
  * then `{"end": {table: count}}`, which tells a complete bundle from a truncated one. Version 3 added the
- * mic-access lane and the muted intervals (a version 2 reader would take them for damage; a version 2 bundle
- * is read as one without them). Version 1 (one JSON document with an array per table) is still read.
+ * mic-access lane and the muted intervals, version 4 the devices' clock offsets (an older reader would take
+ * them for damage; an older bundle is read as one without them). Version 1 (one JSON document with an array
+ * per table) is still read.
  */
 export const BUNDLE_FORMAT = 'mutescope-session'
-export const BUNDLE_VERSION = 3
+export const BUNDLE_VERSION = 4
 
 export const bundleCapture = captureLine.extend({ thread: z.number().nullable() })
 
@@ -31,6 +33,7 @@ export const bundleTables = {
   events: sessionEvent,
   micAccess: micAccessSecond,
   muteIntervals: muteInterval,
+  clockOffsets: clockOffset,
 } as const
 export type BundleTable = keyof typeof bundleTables
 export const bundleTableNames = Object.keys(bundleTables) as BundleTable[]

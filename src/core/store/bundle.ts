@@ -25,13 +25,19 @@ const pageRows: Record<BundleTable, number> = {
   events: 2000,
   micAccess: 5000,
   muteIntervals: 2000,
+  clockOffsets: 2000,
 }
 
 /** Each table's rows in insertion order, a page at a time (keyset on the rowid), as bundle rows. */
 const pageQueries: Record<BundleTable, { sql: string; row: (r: Record<string, unknown>) => unknown }> = {
   telemetry: {
-    sql: `SELECT rowid AS k, t, host, path, conn, fields FROM telemetry`,
-    row: ({ k: _k, fields, ...r }) => ({ ...r, fields: JSON.parse(fields as string) }),
+    sql: `SELECT rowid AS k, t, host, path, conn, fields, device, target FROM telemetry`,
+    // Device and target only where a multi-device session tagged them.
+    row: ({ k: _k, fields, device, target, ...r }) => ({
+      ...r,
+      fields: JSON.parse(fields as string),
+      ...(device === null && target === null ? {} : { device, target }),
+    }),
   },
   captures: {
     sql: `SELECT rowid AS k, t, conn, fn, module, dir, peer, thread, pid, data FROM captures`,
@@ -57,6 +63,11 @@ const pageQueries: Record<BundleTable, { sql: string; row: (r: Record<string, un
   },
   muteIntervals: {
     sql: `SELECT rowid AS k, start_t AS start, end_t AS end FROM mute_intervals`,
+    row: ({ k: _k, ...r }) => r,
+  },
+  clockOffsets: {
+    sql: `SELECT rowid AS k, device, offset_ms AS offsetMs, uncertainty_ms AS uncertaintyMs, samples,
+            measured_at AS measuredAt FROM clock_offsets`,
     row: ({ k: _k, ...r }) => r,
   },
 }
@@ -187,7 +198,7 @@ export async function importBundle(
         writer = new SessionWriter(store, created.id, null, Infinity)
       } else if (item.kind === 'row') {
         counts[item.table]++
-        waiting.bytes += add(writer!, item, intervals)
+        waiting.bytes += add(store, writer!, item, intervals)
         if (++waiting.rows >= batch.rows || waiting.bytes >= batch.bytes) {
           writer!.flush()
           waiting.rows = waiting.bytes = 0
@@ -228,8 +239,12 @@ function cancelled(what: 'export' | 'import'): UserError {
   return new UserError(`the ${what} was cancelled; start it again`, 'cancelled')
 }
 
-/** Buffers one row (a muted interval in `intervals`); returns the bytes of capture data it adds to the batch. */
+/**
+ * Buffers one row (a muted interval in `intervals`; a clock offset, one a device, is stored at once); returns
+ * the bytes of capture data it adds to the batch.
+ */
 function add(
+  store: SessionStore,
   writer: SessionWriter,
   item: Extract<BundleItem, { kind: 'row' }>,
   intervals: MuteInterval[],
@@ -257,6 +272,9 @@ function add(
       return 0
     case 'muteIntervals':
       intervals.push(item.row)
+      return 0
+    case 'clockOffsets':
+      store.putClockOffset(writer.sessionId, item.row)
       return 0
   }
 }

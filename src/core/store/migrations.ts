@@ -147,6 +147,19 @@ export const migrations: readonly string[] = [
     CHECK (end_t IS NULL OR end_t >= start_t)
   );
   CREATE INDEX mute_intervals_session ON mute_intervals (session_id, start_t);`,
+  // 8: multi-device experiments: each record's device and target, and each device's clock offset against
+  // this computer's, measured at its target's start (the best of several round trips, with its uncertainty).
+  `ALTER TABLE telemetry ADD COLUMN device TEXT;
+   ALTER TABLE telemetry ADD COLUMN target TEXT;
+   CREATE TABLE clock_offsets (
+    session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    device TEXT NOT NULL,
+    offset_ms REAL NOT NULL,
+    uncertainty_ms REAL NOT NULL CHECK (uncertainty_ms >= 0),
+    samples INTEGER NOT NULL,
+    measured_at INTEGER NOT NULL,
+    PRIMARY KEY (session_id, device)
+  );`,
 ]
 
 export function migrate(db: Database.Database): void {

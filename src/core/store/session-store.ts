@@ -7,6 +7,7 @@ import { dataDir } from '../paths'
 import { processAlive, processStartTime } from '../process-start'
 import type {
   Capture,
+  ClockOffset,
   LevelSecond,
   LevelWindow,
   MicAccessSecond,
@@ -312,11 +313,44 @@ export class SessionStore {
 
   appendTelemetry(sessionId: number, records: readonly TelemetryRecord[]): void {
     const stmt = this.db.prepare(
-      `INSERT INTO telemetry (session_id, t, host, path, conn, fields) VALUES (?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO telemetry (session_id, t, host, path, conn, fields, device, target)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     this.db.transaction(() => {
-      for (const r of records) stmt.run(sessionId, r.t, r.host, r.path, r.conn, JSON.stringify(r.fields))
+      for (const r of records)
+        stmt.run(
+          sessionId,
+          r.t,
+          r.host,
+          r.path,
+          r.conn,
+          JSON.stringify(r.fields),
+          r.device ?? null,
+          r.target ?? null,
+        )
     })()
+  }
+
+  /** Keeps a device's clock offset for the session: of several measurements, the most certain. */
+  putClockOffset(sessionId: number, c: ClockOffset): void {
+    this.db
+      .prepare(
+        `INSERT INTO clock_offsets (session_id, device, offset_ms, uncertainty_ms, samples, measured_at)
+         VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (session_id, device) DO UPDATE SET offset_ms = excluded.offset_ms,
+           uncertainty_ms = excluded.uncertainty_ms, samples = excluded.samples, measured_at = excluded.measured_at
+         WHERE excluded.uncertainty_ms < clock_offsets.uncertainty_ms`,
+      )
+      .run(sessionId, c.device, c.offsetMs, c.uncertaintyMs, c.samples, c.measuredAt)
+  }
+
+  clockOffsets(sessionId: number): ClockOffset[] {
+    return this.db
+      .prepare(
+        `SELECT device, offset_ms AS offsetMs, uncertainty_ms AS uncertaintyMs, samples, measured_at AS measuredAt
+         FROM clock_offsets WHERE session_id = ? ORDER BY measured_at, device`,
+      )
+      .all(sessionId) as ClockOffset[]
   }
 
   appendCaptures(sessionId: number, captures: readonly Capture[]): void {
@@ -393,9 +427,16 @@ export class SessionStore {
 
   telemetry(sessionId: number): TelemetryRecord[] {
     const rows = this.db
-      .prepare(`SELECT t, host, path, conn, fields FROM telemetry WHERE session_id = ? ORDER BY t, id`)
+      .prepare(
+        `SELECT t, host, path, conn, fields, device, target FROM telemetry WHERE session_id = ? ORDER BY t, id`,
+      )
       .all(sessionId) as (Omit<TelemetryRecord, 'fields'> & { fields: string })[]
-    return rows.map((r) => ({ ...r, fields: JSON.parse(r.fields) as TelemetryRecord['fields'] }))
+    // Tagged only in multi-device sessions: the others' records read as they always have.
+    return rows.map(({ device, target, ...r }) => ({
+      ...r,
+      fields: JSON.parse(r.fields) as TelemetryRecord['fields'],
+      ...(device === null && target === null ? {} : { device, target }),
+    }))
   }
 
   captures(sessionId: number, offset = 0, limit = -1): Capture[] {

@@ -1,12 +1,15 @@
-import { useEffect, useState } from 'react'
+import { useEffect, useMemo, useState } from 'react'
 import type { AlignOptions, AnalysisResult } from '../../shared/contract/analysis'
-import type { LevelSecond, Session, TelemetryRecord } from '../../shared/model'
+import type { SessionDetail } from '../../shared/contract/sessions'
+import type { LevelSecond, Session } from '../../shared/model'
 import { api } from '../api'
 import { useRequest } from '../useRequest'
 import { base64ToBytes, downloadBytes } from '../download'
 import { ALIGN_METHOD_NAMES } from '../../shared/measures'
 import { CalibrationControl } from './CalibrationControl'
 import { CorrelationScatter } from './charts/CorrelationScatter'
+import { deviceGaps, gainSeries } from './charts/deviceSeries'
+import { DeviceClocks, DeviceGapList, DeviceStats } from './DeviceStats'
 import { FigureExportButton } from './FigureExportDialog'
 import { timeSpan } from './charts/format'
 import { GainLevelTimeline } from './charts/GainLevelTimeline'
@@ -21,15 +24,17 @@ interface Props {
   revision?: number
   compact?: boolean
   /** The session's records when the caller has them already (the Sessions page), saving a second fetch. */
-  telemetry?: TelemetryRecord[]
+  detail?: Recorded
   /** Bumped by the live view when mic-access seconds arrive or the app is muted or unmuted. */
   micRevision?: number
   /** The session, when its muted intervals may be edited here (review, not the live view). */
   session?: Pick<Session, 'startedAt' | 'endedAt' | 'status'>
 }
 
-interface Data {
-  telemetry: TelemetryRecord[]
+/** What the review shows of the session's stored rows: gains, device gaps, clock offsets. */
+type Recorded = Pick<SessionDetail, 'telemetry' | 'events' | 'clockOffsets'>
+
+interface Data extends Recorded {
   levels: LevelSecond[]
   analysis: AnalysisResult | null
   analysisError: string | null
@@ -46,7 +51,7 @@ export function SessionReview({
   sessionId,
   revision = 0,
   compact = false,
-  telemetry,
+  detail: given,
   micRevision = 0,
   session,
 }: Props) {
@@ -69,7 +74,7 @@ export function SessionReview({
 
   useEffect(() => {
     let live = true
-    const detail = telemetry ? Promise.resolve({ telemetry }) : api.getSession({ id: sessionId })
+    const detail: Promise<Recorded> = given ? Promise.resolve(given) : api.getSession({ id: sessionId })
     // Long sessions show the SVG export as their scatter; ask for it as soon as the record count is known.
     const svg = detail.then((d) =>
       d.telemetry.length > interactivePairs
@@ -90,7 +95,15 @@ export function SessionReview({
     ]).then(
       ([d, trace, { a, e }, plot]) =>
         live &&
-        setData({ telemetry: d.telemetry, levels: trace.points, analysis: a, analysisError: e, svg: plot }),
+        setData({
+          telemetry: d.telemetry,
+          events: d.events,
+          clockOffsets: d.clockOffsets,
+          levels: trace.points,
+          analysis: a,
+          analysisError: e,
+          svg: plot,
+        }),
       (err: Error) => live && setError(err.message),
     )
     return () => {
@@ -98,6 +111,12 @@ export function SessionReview({
     }
     // eslint-disable-next-line react-hooks/exhaustive-deps -- alignKey stands for align
   }, [sessionId, revision, alignKey, calibrated])
+
+  // One series per device and target, broken where its device was lost.
+  const lanes = useMemo(() => {
+    const gaps = deviceGaps(data?.events ?? [])
+    return { gaps, series: gainSeries(data?.telemetry ?? [], gaps) }
+  }, [data])
 
   async function exportAs(format: 'png' | 'svg' | 'csv') {
     try {
@@ -114,6 +133,7 @@ export function SessionReview({
 
   if (error) return <ErrorState error={error} />
   if (!data) return <p className="state">Loading plots…</p>
+  const { gaps, series } = lanes
   const intervals = mic?.intervals ?? []
   // One time axis for the gains, the played level and the lane below them.
   const domain = timeSpan(
@@ -123,11 +143,13 @@ export function SessionReview({
       [s.reads[0]?.t, s.reads[s.reads.length - 1]?.t].filter((t) => t !== undefined),
     ),
     intervals.flatMap((i) => (i.end === null ? [i.start] : [i.start, i.end])),
+    gaps.flatMap((g) => (g.end === null ? [g.start] : [g.start, g.end])),
   )
   return (
     <div className="review">
       <GainLevelTimeline
-        telemetry={data.telemetry}
+        series={series}
+        gaps={gaps}
         levels={data.levels}
         height={compact ? 220 : 300}
         calibrationDb={data.analysis?.calibrationDb ?? null}
@@ -145,6 +167,8 @@ export function SessionReview({
         />
       )}
       <MutedList intervals={intervals} />
+      <DeviceGapList gaps={gaps} />
+      {!data.analysis?.devices?.length && <DeviceClocks offsets={data.clockOffsets ?? []} />}
       {micLoaded.state === 'error' && (
         <p className="field-error" role="alert">
           Mic-access lane: {micLoaded.error}
@@ -173,6 +197,7 @@ export function SessionReview({
             <CorrelationScatter analysis={data.analysis} height={compact ? 260 : 340} />
           )}
           <StatsTable analysis={data.analysis} />
+          <DeviceStats analysis={data.analysis} series={series} clockOffsets={data.clockOffsets} />
           <div className="row">
             <span className="muted">Export the correlation:</span>
             <button type="button" onClick={() => void exportAs('png')}>

@@ -9,8 +9,10 @@ import {
   type LevelMeasure,
 } from '../../shared/measures'
 import { api } from '../api'
-import { db } from '../components/charts/format'
-import { groupColors, GroupScatter, keyText } from '../components/charts/GroupScatter'
+import { groupColors, pearsonText } from '../components/charts/format'
+import { DifferencesTable } from '../components/DifferencesTable'
+import { GainColumns } from '../components/GainColumns'
+import { GroupScatter, keyText } from '../components/charts/GroupScatter'
 import { FigureExportButton } from '../components/FigureExportDialog'
 import { Empty, ErrorState, Loading } from '../components/Status'
 import { useNav } from '../nav'
@@ -29,12 +31,6 @@ const fields: [GroupField, string][] = [
 const gains = ['min', 'mean', 'max'] as const
 
 const capitalised = (s: string) => s[0].toUpperCase() + s.slice(1)
-
-function pText(v: number | null | undefined): string {
-  if (v === null || v === undefined) return '–'
-  if (v === 0) return '< 1e-300'
-  return v < 1e-4 ? v.toExponential(1) : v.toFixed(4)
-}
 
 /**
  * Per-condition analysis: sessions of a plan (or found by a search) grouped by metadata, the gains of each
@@ -206,11 +202,7 @@ function CompareView({
             <th scope="col">Group</th>
             <th scope="col">Sessions</th>
             <th scope="col">n</th>
-            {gains.map((g) => (
-              <th key={g} scope="col">
-                {g} gain: r [95% CI], p
-              </th>
-            ))}
+            <GainColumns />
           </tr>
         </thead>
         <tbody>
@@ -231,43 +223,19 @@ function CompareView({
                 ))}
               </td>
               <td>{g.n}</td>
-              {gains.map((k) => {
-                const s = g.pearson[k]
-                return (
-                  <td key={k}>
-                    {db(s?.r, 3)} {s?.ci ? `[${db(s.ci[0], 3)}, ${db(s.ci[1], 3)}]` : ''}, p {pText(s?.p)}
-                  </td>
-                )
-              })}
+              {gains.map((k) => (
+                <td key={k}>{pearsonText(g.pearson[k])}</td>
+              ))}
             </tr>
           ))}
         </tbody>
       </table>
-      {result.differences.length > 0 && (
-        <table className="stats" aria-label="Differences between groups">
-          <caption>Difference between two independent correlations (Fisher z, two-sided)</caption>
-          <thead>
-            <tr>
-              <th scope="col">Group A</th>
-              <th scope="col">Group B</th>
-              <th scope="col">Gain</th>
-              <th scope="col">z</th>
-              <th scope="col">p</th>
-            </tr>
-          </thead>
-          <tbody>
-            {result.differences.map((d) => (
-              <tr key={`${JSON.stringify(d.a)}-${JSON.stringify(d.b)}-${d.gain}`}>
-                <td>{keyText(d.a)}</td>
-                <td>{keyText(d.b)}</td>
-                <td>{d.gain}</td>
-                <td>{db(d.z, 2)}</td>
-                <td>{pText(d.p)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DifferencesTable
+        label="Differences between groups"
+        caption="Difference between two independent correlations (Fisher z, two-sided)"
+        side="Group"
+        rows={result.differences.map((d) => ({ ...d, a: keyText(d.a), b: keyText(d.b) }))}
+      />
       {result.skipped.length > 0 && (
         <details>
           <summary>{result.skipped.length} session(s) left out</summary>

@@ -1,7 +1,9 @@
 import { useEffect, useState } from 'react'
-import type { ExperimentPlanInput, ExperimentState } from '../../shared/contract/experiment'
+import type { ExperimentPlanInput, ExperimentState, TargetStatus } from '../../shared/contract/experiment'
 import { api } from '../api'
 import { CaptureInspector } from '../components/CaptureInspector'
+import { deviceLabel } from '../components/charts/deviceSeries'
+import { clockText } from '../components/DeviceStats'
 import { MicPanel } from '../components/MicPanel'
 import { SessionReview } from '../components/SessionReview'
 import { ErrorState, Loading } from '../components/Status'
@@ -195,6 +197,7 @@ function LiveRun({ state, onError }: { state: ExperimentState; onError: (e: stri
             </table>
           </details>
         )}
+        {state.targets && <TargetsTable targets={state.targets} />}
         {state.hooks.length > 0 && (
           <details>
             <summary>Hooked functions ({state.hooks.length})</summary>
@@ -226,5 +229,33 @@ function LiveRun({ state, onError }: { state: ExperimentState; onError: (e: stri
         </div>
       </div>
     </>
+  )
+}
+
+/** A multi-device run's targets as they go: which are capturing, which are lost (a gap in their series). */
+function TargetsTable({ targets }: { targets: readonly TargetStatus[] }) {
+  return (
+    <table className="processes" aria-label="Targets">
+      <thead>
+        <tr>
+          <th scope="col">device</th>
+          <th scope="col">target</th>
+          <th scope="col">status</th>
+          <th scope="col">telemetry records</th>
+          <th scope="col">clock offset</th>
+        </tr>
+      </thead>
+      <tbody>
+        {targets.map((t) => (
+          <tr key={`${t.device}\u0000${t.target}`}>
+            <td>{deviceLabel(t.device)}</td>
+            <td>{t.target}</td>
+            <td>{t.status === 'lost' ? 'lost: its series has a gap' : t.status}</td>
+            <td>{t.telemetry}</td>
+            <td>{clockText(t.clock)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   )
 }

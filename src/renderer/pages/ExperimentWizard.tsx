@@ -2,8 +2,15 @@ import { useEffect, useState, type FormEvent } from 'react'
 import type { ExperimentPlanInput } from '../../shared/contract/experiment'
 import { api } from '../api'
 import { calibrationHelp, parseCalibration } from '../calibration'
+import { DeviceTargetsField, useDeviceTargets, type TargetRow } from '../components/DeviceTargets'
 import { EpisodeSummaryPanel } from '../components/EpisodeSummaryPanel'
 import { FieldError, invalidProps, TextField } from '../components/FieldError'
+import {
+  checkPlayback,
+  defaultPlayback,
+  PlaybackField,
+  type PlaybackDraft,
+} from '../components/PlaybackChoice'
 import {
   episodeLines,
   EpisodesField,
@@ -29,16 +36,18 @@ const metaFields = [
 type MetaKey = (typeof metaFields)[number][0]
 
 type Errors = Partial<
-  Record<'target' | 'episodes' | 'duration' | 'interval' | 'distance' | 'calibration', string>
+  Record<'target' | 'episodes' | 'playback' | 'duration' | 'interval' | 'distance' | 'calibration', string>
 >
 
 /** The plan of a muted-call experiment: what to audit, what to play into its microphone, and what to record. */
 export function ExperimentWizard({ onStart }: { onStart: (plan: ExperimentPlanInput) => void }) {
   const [useReference, setUseReference] = useDraft('useReference', true)
   const [picked, setPicked] = useDraft<PickedTarget>('picked', noPickedTarget)
+  const [extraTargets, setExtraTargets] = useDraft<TargetRow[]>('extraTargets', [])
+  const more = useDeviceTargets(extraTargets, setExtraTargets)
   const [profile, setProfile] = useDraft('profile', 'webex')
   const [episodes, setEpisodes] = useDraft('episodes', '')
-  const [outputDevice, setOutputDevice] = useDraft('outputDevice', '')
+  const [playback, setPlayback] = useDraft<PlaybackDraft>('playback', defaultPlayback)
   const [loop, setLoop] = useDraft('loop', false)
   const [egress, setEgress] = useDraft('egress', false)
   // On by default: whether the muted app reads the microphone is the first thing to know about it.
@@ -102,15 +111,18 @@ export function ExperimentWizard({ onStart }: { onStart: (plan: ExperimentPlanIn
       ) ?? null
     const distanceCm = optionalDistanceCm(distance, errs, 'distance') ?? null
     if (calibrationDb.error) errs.calibration = calibrationDb.error
+    const playsOn = checkPlayback(playback, useReference)
+    if ('error' in playsOn) errs.playback = playsOn.error
+    const targets = more.check()
     setErrors(errs)
-    if (Object.keys(errs).length > 0) return
+    if (Object.keys(errs).length > 0 || targets === null || 'error' in playsOn) return
     onStart({
       target: useReference ? { kind: 'refvca' } : picked.target,
       host: useReference ? null : picked.host,
       backend: picked.backend,
       profile: profile.trim() || 'webex',
       episodes: episodeList,
-      outputDevice: outputDevice.trim() || null,
+      ...playsOn,
       loop,
       egress: egress && !useReference,
       micAccess,
@@ -118,6 +130,7 @@ export function ExperimentWizard({ onStart }: { onStart: (plan: ExperimentPlanIn
       durationS,
       intervalS,
       meta: { ...meta, notes, distanceCm, calibrationDb: calibrationDb.value },
+      ...(targets.length > 0 && { targets }),
     })
   }
 
@@ -131,12 +144,10 @@ export function ExperimentWizard({ onStart }: { onStart: (plan: ExperimentPlanIn
         onPicked={setPicked}
         error={errors.target}
       />
+      <DeviceTargetsField {...more.field} />
       <ProfileField value={profile} onChange={setProfile} />
       <EpisodesField value={episodes} onChange={setEpisodes} error={errors.episodes} />
-      <label>
-        Playback device (empty: MuteScope’s virtual microphone)
-        <input value={outputDevice} onChange={(e) => setOutputDevice(e.target.value)} />
-      </label>
+      <PlaybackField name="plays-on" value={playback} onChange={setPlayback} error={errors.playback} />
       <TimingFields
         durationLabel="Duration (s, empty: until the playlist ends)"
         duration={duration}

@@ -1,9 +1,17 @@
 import { useState, type FormEvent } from 'react'
 import type { z } from 'zod'
-import { refvcaMode, type RefvcaMode } from '../../shared/contract/experiment'
+import { refvcaMode, type DeviceTarget, type RefvcaMode } from '../../shared/contract/experiment'
 import { planSpec, type PlanSpec, type PlanSpecInput, type PlanTarget } from '../../shared/contract/plans'
 import { api } from '../api'
+import { DeviceTargetsField, useDeviceTargets, type TargetRow } from '../components/DeviceTargets'
 import { FieldError, TextField } from '../components/FieldError'
+import {
+  checkPlayback,
+  defaultPlayback,
+  PlaybackField,
+  playbackDraft,
+  type PlaybackDraft,
+} from '../components/PlaybackChoice'
 import { ErrorState } from '../components/Status'
 import {
   episodeLines,
@@ -76,6 +84,29 @@ function toTarget(useReference: boolean, picked: PickedTarget): PlanTarget | nul
   return t.kind === 'spawn' ? { spawn: t.command } : t.name.trim()
 }
 
+/** One more target as a plan file writes it: its device, and a pid, a process name or {"spawn": CMD}. */
+function planDeviceTarget({ device, target: t }: DeviceTarget): { device: string; target: PlanTarget } {
+  return {
+    device,
+    target:
+      t.kind === 'pid'
+        ? t.pid
+        : t.kind === 'spawn'
+          ? { spawn: t.command }
+          : t.kind === 'name'
+            ? t.name
+            : t.kind,
+  }
+}
+
+/** One more target of a loaded plan as the form's row. */
+function targetRow({ device, target: t }: { device: string; target: PlanTarget }): TargetRow {
+  if (typeof t === 'number') return { device, kind: 'pid', value: String(t) }
+  return typeof t === 'string'
+    ? { device, kind: 'name', value: t }
+    : { device, kind: 'spawn', value: t.spawn }
+}
+
 /**
  * Makes an experiment plan (or loads one from a JSON file) and runs it: every condition × episode × repeat
  * becomes one session, run unattended, pausing only where a condition has an instruction.
@@ -90,11 +121,14 @@ export function PlanWizard({
   const [name, setName] = useState('')
   const [useReference, setUseReference] = useState(true)
   const [picked, setPicked] = useState<PickedTarget>(noPickedTarget)
+  const [extraTargets, setExtraTargets] = useState<TargetRow[]>([])
+  const more = useDeviceTargets(extraTargets, setExtraTargets)
   const [episodes, setEpisodes] = useState('')
   const [intervalS, setIntervalS] = useState('5')
   const [durationS, setDurationS] = useState('')
   const [repeats, setRepeats] = useState('2')
   const [profile, setProfile] = useState('webex')
+  const [playback, setPlayback] = useState<PlaybackDraft>(defaultPlayback)
   const [conditions, setConditions] = useState<ConditionDraft[]>([
     emptyCondition('music'),
     emptyCondition('noise-removal'),
@@ -111,6 +145,9 @@ export function PlanWizard({
     const errs: Errors = {}
     const target = toTarget(useReference, picked)
     if (target === null) errs.target = MISSING_TARGET
+    const targets = more.check()
+    const playsOn = checkPlayback(playback, useReference)
+    if ('error' in playsOn) errs.playback = playsOn.error
     const input: PlanSpecInput = {
       name: name.trim(),
       target: target ?? 'refvca',
@@ -121,6 +158,8 @@ export function PlanWizard({
       profile: profile.trim() || 'webex',
       backend: picked.backend,
       host: useReference ? null : picked.host,
+      ...(!('error' in playsOn) && playsOn.outputDevice && { outputDevice: playsOn.outputDevice }),
+      ...(!('error' in playsOn) && playsOn.playback && { playback: playsOn.playback }),
       conditions: conditions.map((c, i) => {
         const distanceCm = optionalDistanceCm(c.distanceCm, errs, `conditions.${i}.distanceCm`)
         return {
@@ -134,10 +173,12 @@ export function PlanWizard({
           ...(c.instruction.trim() && { instruction: c.instruction.trim() }),
         }
       }),
+      ...(targets && targets.length > 0 && { targets: targets.map(planDeviceTarget) }),
     }
     const parsed = planSpec.safeParse(input)
     if (!parsed.success) placeIssues(parsed.error, errs)
-    return { spec: parsed.success && Object.keys(errs).length === 0 ? parsed.data : null, errors: errs }
+    const valid = parsed.success && Object.keys(errs).length === 0 && targets !== null
+    return { spec: valid ? parsed.data : null, errors: errs }
   }
 
   async function submit(e: FormEvent) {
@@ -188,11 +229,13 @@ export function PlanWizard({
               ? { kind: 'name', name: t }
               : { kind: 'spawn', command: t.spawn },
       })
+    more.field.onChange((p.targets ?? []).map(targetRow))
     setEpisodes(p.episodes.join('\n'))
     setIntervalS(p.intervalS === undefined ? '' : String(p.intervalS))
     setDurationS(p.durationS === undefined ? '' : String(p.durationS))
     setRepeats(String(p.repeats))
     setProfile(p.profile)
+    setPlayback(playbackDraft(p))
     setConditions(
       p.conditions.map(({ meta: { micMode, distanceCm, activity, ...otherMeta }, refvca, instruction }) => ({
         micMode: micMode ?? '',
@@ -231,12 +274,15 @@ export function PlanWizard({
         onPicked={setPicked}
         error={errors.target}
       />
+      <DeviceTargetsField {...more.field} />
+      <FieldError id="targets-error" error={errors.targets} />
       <EpisodesField
         hint="each run plays one"
         value={episodes}
         onChange={setEpisodes}
         error={errors.episodes}
       />
+      <PlaybackField name="plan-plays-on" value={playback} onChange={setPlayback} error={errors.playback} />
       <TimingFields
         durationLabel="Duration of each run (s, empty: the whole episode)"
         duration={durationS}

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react'
 import type { SessionDetail as Detail } from '../../shared/contract/sessions'
-import type { Session, SessionPatch, TelemetryRecord } from '../../shared/model'
+import type { Session, SessionPatch } from '../../shared/model'
 import { api } from '../api'
 import { CaptureInspector } from '../components/CaptureInspector'
 import { ConfirmDialog } from '../components/ConfirmDialog'
@@ -99,14 +99,14 @@ function Overview({ detail }: { detail: Detail }) {
       </dl>
       <MetaEditor key={s.id} session={s} />
       <EgressPanel sessionId={s.id} />
-      <Review session={s} hasCaptures={detail.captureCount > 0} telemetry={detail.telemetry} />
+      <Review session={s} hasCaptures={detail.captureCount > 0} detail={detail} />
     </>
   )
 }
 
 /** The session's plots, optionally beside another session's for comparison. */
-function Review(props: { session: Session; hasCaptures: boolean; telemetry: TelemetryRecord[] }) {
-  const { session, hasCaptures, telemetry } = props
+function Review(props: { session: Session; hasCaptures: boolean; detail: Detail }) {
+  const { session, hasCaptures, detail } = props
   const id = session.id
   const [other, setOther] = useState<number | null>(null)
   // Listed only when the user goes to compare, so that opening a session costs one query less.
@@ -140,12 +140,12 @@ function Review(props: { session: Session; hasCaptures: boolean; telemetry: Tele
         </label>
       </div>
       {other === null ? (
-        <SessionReview sessionId={id} telemetry={telemetry} session={session} />
+        <SessionReview sessionId={id} detail={detail} session={session} />
       ) : (
         <div className="compare">
           <div>
             <h3>Session {id}</h3>
-            <SessionReview sessionId={id} telemetry={telemetry} compact />
+            <SessionReview sessionId={id} detail={detail} compact />
           </div>
           <div>
             <h3>Session {other}</h3>

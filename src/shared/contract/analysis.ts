@@ -82,6 +82,38 @@ export const bestLag = z.object({
 })
 export type BestLag = z.infer<typeof bestLag>
 
+/** A multi-device session's series: one per device and target. */
+export const seriesKey = z.object({
+  /** "local" for this computer, a registry name, or the plan's HOST:PORT. */
+  device: z.string(),
+  target: z.string().nullable(),
+})
+export type SeriesKey = z.infer<typeof seriesKey>
+
+/** One series of a multi-device session, aligned with the played levels as the whole session is. */
+export const deviceSeries = seriesKey.extend({
+  /** Its telemetry records that carry gains. */
+  records: z.number().int(),
+  pairs: z.array(alignedPair),
+  /** Each gain against LAeq (dBA): Pearson with CI and p, Spearman, fit; null where under three pairs. */
+  laeq: levelStats,
+  /** The device's clock offset measured at the start; null when none was stored. */
+  clock: z.object({ offsetMs: z.number(), uncertaintyMs: z.number(), samples: z.number().int() }).nullable(),
+  /** Where the device was unreachable (device-lost → device-back); endT null: it never came back. */
+  gaps: z.array(z.object({ startT: z.number(), endT: z.number().nullable() })),
+})
+export type DeviceSeries = z.infer<typeof deviceSeries>
+
+/** Fisher's z test of r(a) − r(b) against LAeq for one gain; null when either series has under four pairs. */
+export const deviceDifference = z.object({
+  a: seriesKey,
+  b: seriesKey,
+  gain: z.enum(['min', 'mean', 'max']),
+  z: z.number().nullable(),
+  p: z.number().nullable(),
+})
+export type DeviceDifference = z.infer<typeof deviceDifference>
+
 export const analysisResult = z.object({
   sessionId: z.number().int(),
   alignment: z.object({
@@ -101,6 +133,12 @@ export const analysisResult = z.object({
   lafmax: levelStats,
   maxMagnitude: levelStats,
   meanMagnitude: levelStats,
+  /**
+   * Multi-device sessions only (telemetry tagged with devices): a series per device and target, and every
+   * two series compared per gain. The fields above pool all series.
+   */
+  devices: z.array(deviceSeries).optional(),
+  deviceDifferences: z.array(deviceDifference).optional(),
 })
 export type AnalysisResult = z.infer<typeof analysisResult>
 

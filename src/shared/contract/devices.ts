@@ -49,12 +49,29 @@ export const labDevice = z.discriminatedUnion('kind', [
       address: hostPort,
       token: deviceToken,
       certificate: pemCertificate.nullable(),
+      /** Its lab link (same token), where lab machines offer their microphone: a TLS WebSocket, pinned. */
+      lab: z.object({ address: hostPort, certificate: pemCertificate }).strict().optional(),
     })
     .strict(),
 ])
 export type LabDevice = z.infer<typeof labDevice>
 
 const fridaVersion = z.string().max(64)
+
+/** A lab machine's name as the workbench picks it ("--play-on portal:lab1"). */
+export const labMachineName = z
+  .string()
+  .regex(/^[A-Za-z0-9][\w.-]{0,63}$/, 'a machine name is 1 to 64 letters, digits, ".", "_" or "-"')
+
+const pulseName = z.string().min(1).max(256)
+
+/** What a lab machine offers: the sink it plays into and the microphone (source) apps there record from. */
+export const labMic = z.object({ sink: pulseName, source: pulseName.nullable() }).strict()
+export type LabMic = z.infer<typeof labMic>
+
+/** A lab machine linked to a portal's lab link, offering its microphone; busy while the workbench plays there. */
+export const labOffer = z.object({ machine: labMachineName, mic: labMic, busy: z.boolean() }).strict()
+export type LabOffer = z.infer<typeof labOffer>
 
 /** A device as the UI and `devices list` show it: never its token or certificate. */
 export const deviceView = z.object({
@@ -84,6 +101,8 @@ export const deviceView = z.object({
           }),
         )
         .nullable(),
+      /** A portal's lab machines offering their microphone over its lab link; absent for other devices. */
+      machines: z.array(labOffer).max(1000).optional(),
     })
     .optional(),
 })

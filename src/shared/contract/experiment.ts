@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import {
   captureLine,
+  clockOffset,
   levelSecond,
   levelWindow,
   micAccessSecond,
@@ -10,6 +11,8 @@ import {
 } from '../model'
 import { backendChoice, fridaHost } from './capture'
 import { request } from './define'
+import { localDeviceName } from './devices'
+import { labPlayback } from './lab-link'
 
 export const experimentTarget = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('refvca') }).strict(),
@@ -28,6 +31,42 @@ export type RefvcaMode = z.infer<typeof refvcaMode>
 export const refvcaOptions = z.object({ mode: refvcaMode.default('music') }).strict()
 export type RefvcaOptions = z.infer<typeof refvcaOptions>
 
+/** Why an additional target cannot be refvca. */
+export const refvcaOnlyFirst =
+  'refvca runs only as the plan’s own target; on a lab machine, give the refvca started there by pid or name'
+
+/** Additional targets of one run at most (the plan's own target comes on top). */
+export const maxExtraTargets = 16
+
+/**
+ * One more target of a multi-device experiment, captured in the same run from the same playback: an app on
+ * a registered device ("mutescope devices list"; "local" is this computer). refvca is started only on this
+ * computer, as the plan's own target: on a lab machine, name the refvca started there (pid or name).
+ */
+export const deviceTarget = z
+  .object({
+    device: z
+      .string()
+      .min(1)
+      .max(64)
+      .describe(`a registered device's name, or "${localDeviceName}" for this computer`),
+    target: experimentTarget,
+  })
+  .strict()
+  .refine((t) => t.target.kind !== 'refvca', { message: refvcaOnlyFirst, path: ['target'] })
+export type DeviceTarget = z.infer<typeof deviceTarget>
+
+/** How a device and target are labelled in telemetry records, events and analysis: "lab" + "pid 42". */
+export function targetLabel(t: ExperimentTarget): string {
+  return t.kind === 'refvca'
+    ? 'refvca'
+    : t.kind === 'pid'
+      ? `pid ${t.pid}`
+      : t.kind === 'name'
+        ? t.name
+        : t.command
+}
+
 /** Everything an experiment run needs; the CLI's `run` and the UI's wizard both build one. */
 export const experimentPlan = z
   .object({
@@ -39,6 +78,8 @@ export const experimentPlan = z
     episodes: z.array(z.string().min(1).max(4096)).min(1, 'choose at least one episode').max(1000),
     /** A playback device by name; null sets up (or reuses) MuteScope's virtual microphone. */
     outputDevice: z.string().max(512).nullable().default(null),
+    /** Play into a lab machine's virtual microphone instead, through the portal device it links to. */
+    playback: labPlayback.optional(),
     loop: z.boolean().default(false),
     /** Also record the packets and TLS secrets to prove the telemetry left the machine (local captures only). */
     egress: z.boolean().optional(),
@@ -58,6 +99,11 @@ export const experimentPlan = z
     micAccess: z.boolean().optional(),
     /** The app is muted for the whole run: one muted interval from the session's start to its end. */
     muted: z.boolean().optional(),
+    /**
+     * Multi-device: more targets captured in the same run, each on its device, from the one playback; their
+     * telemetry is tagged with device and target. `target` stays the first (on `host`, or this computer).
+     */
+    targets: z.array(deviceTarget).max(maxExtraTargets).optional(),
   })
   .strict()
 export type ExperimentPlan = z.infer<typeof experimentPlan>
@@ -76,6 +122,17 @@ export const processStatus = z.object({
   tls: z.array(z.string()),
 })
 
+/** One target of a multi-device run as it goes: its series is `lost` (a gap) while its device is unreachable. */
+export const targetStatus = z.object({
+  /** "local", a registry name, or the plan's HOST:PORT for its own target. */
+  device: z.string(),
+  target: z.string(),
+  status: z.enum(['starting', 'capturing', 'lost', 'ended']),
+  telemetry: z.number().int(),
+  clock: clockOffset.nullable(),
+})
+export type TargetStatus = z.infer<typeof targetStatus>
+
 export const experimentState = z.object({
   phase: experimentPhase,
   sessionId: z.number().int().nullable(),
@@ -90,6 +147,8 @@ export const experimentState = z.object({
   windows: z.number().int(),
   /** Whether the app is muted now (a muted interval of the session is open). */
   muted: z.boolean(),
+  /** Multi-device runs: every target, the plan's own first; absent for a run with one target. */
+  targets: z.array(targetStatus).optional(),
   progress: z
     .object({
       episode: z.string(),
@@ -119,6 +178,16 @@ export const experimentEvent = z.discriminatedUnion('type', [
     sessionId: z.number().int(),
     seconds: z.array(micAccessSecond).max(1000),
     muted: z.boolean(),
+  }),
+  /** Multi-device runs: a device's series stops (lost: a gap begins at `since`) or resumes (back, after gapMs). */
+  z.object({
+    type: z.literal('device'),
+    sessionId: z.number().int(),
+    device: z.string(),
+    target: z.string(),
+    status: z.enum(['lost', 'back']),
+    since: z.number(),
+    gapMs: z.number().nullable(),
   }),
   z.object({
     type: z.literal('log'),

@@ -2,7 +2,12 @@ import { z } from 'zod'
 import { sessionPatch } from '../model'
 import { backendChoice, fridaHost } from './capture'
 import { request } from './define'
-import { refvcaOptions } from './experiment'
+import { deviceTarget, maxExtraTargets, refvcaOnlyFirst, refvcaOptions } from './experiment'
+import { labPlayback } from './lab-link'
+
+/** Why refvca cannot be audited with a lab machine's playback. */
+export const refvcaPlaysHere =
+  'refvca listens to this computer’s virtual microphone: play here, or audit an app on the lab machine'
 
 /** Runs one plan may hold (conditions × episodes × repeats): a week of one-minute runs, and then some. */
 export const maxPlanRuns = 10_000
@@ -19,6 +24,12 @@ export const planTarget = z.union([
   z.object({ spawn: z.string().trim().min(1).max(4096) }).strict(),
 ])
 export type PlanTarget = z.infer<typeof planTarget>
+
+/** One more target of every run, on a registered device: `{"device": "lab", "target": 4242}`. */
+export const planDeviceTarget = z
+  .object({ device: deviceTarget.shape.device, target: planTarget })
+  .strict()
+  .refine((t) => t.target !== 'refvca', { message: refvcaOnlyFirst, path: ['target'] })
 
 /** Session metadata a condition sets (the run's episodes, profile and interval come from the plan). */
 export const conditionMeta = sessionPatch.omit({ episodes: true, profile: true, intervalS: true })
@@ -65,8 +76,12 @@ export const planSpec = z
     host: fridaHost,
     /** A playback device by name; absent: MuteScope's virtual microphone. */
     outputDevice: z.string().min(1).max(512).optional(),
+    /** Play into a lab machine's virtual microphone instead, through the portal it links to. */
+    playback: labPlayback.optional(),
     /** Record the mic-access lane (what the app read from the microphone) in every run. */
     micAccess: z.boolean().optional(),
+    /** Multi-device: more targets captured in every run from the same playback, each on its device. */
+    targets: z.array(planDeviceTarget).max(maxExtraTargets).optional(),
   })
   .strict()
   .refine((p) => p.conditions.length * p.episodes.length * p.repeats <= maxPlanRuns, {
@@ -77,6 +92,11 @@ export const planSpec = z
     message: 'refvca options apply only when the target is "refvca"',
     path: ['conditions'],
   })
+  .refine((p) => !(p.outputDevice && p.playback), {
+    message: 'play on this computer (outputDevice) or on a lab machine (playback), not both',
+    path: ['playback'],
+  })
+  .refine((p) => p.target !== 'refvca' || !p.playback, { message: refvcaPlaysHere, path: ['playback'] })
 export type PlanSpec = z.infer<typeof planSpec>
 export type PlanSpecInput = z.input<typeof planSpec>
 

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import {
+  clockOffset,
   levelWindow,
   session,
   sessionEvent,
@@ -25,6 +26,8 @@ export const sessionDetail = z.object({
   captureCount: z.number().int(),
   /** One-second levels are fetched decimated (levelTrace); a 24-hour session has 86,400 of them. */
   levelSecondCount: z.number().int(),
+  /** Multi-device experiments: each device's clock offset, measured at its target's start. */
+  clockOffsets: z.array(clockOffset).optional(),
 })
 export type SessionDetail = z.infer<typeof sessionDetail>
 

@@ -1,19 +1,7 @@
 import type { CompareResult, GroupKey } from '../../../shared/contract/compare'
 import { MEASURES } from '../../../shared/measures'
 import { FitScatter } from './FitScatter'
-import { db } from './format'
-
-/** Distinct colours for up to eight groups (then they repeat). */
-export const groupColors = [
-  '#2557d6',
-  '#c62828',
-  '#2e7d32',
-  '#8e5bd6',
-  '#ef6c00',
-  '#00838f',
-  '#6d4c41',
-  '#ad1457',
-]
+import { db, groupColors } from './format'
 
 export function keyText(key: GroupKey): string {
   return Object.entries(key)

@@ -1,12 +1,6 @@
 import type { TooltipContentProps } from 'recharts'
+import type { GainPoint, GainSeries } from './deviceSeries'
 import { clock, db, gainColors, levelColor } from './format'
-
-interface GainPoint {
-  t: number
-  min: number | null
-  mean: number | null
-  max: number | null
-}
 
 /** The look of recharts' own tooltip, which this one replaces. */
 const box = {
@@ -29,14 +23,19 @@ function firstFrom(series: readonly { t: number }[], t: number): number {
   return lo
 }
 
+/** The report covering t: the first at or after it (a report summarises the interval ending at its time). */
+function reportAt(points: readonly GainPoint[], t: number): GainPoint | undefined {
+  return points[Math.min(firstFrom(points, t), points.length - 1)]
+}
+
 /**
  * The hover readout of the gains-and-level timeline: at the time under the pointer, the played level and the
- * gains of the report covering it (a report summarises the interval that ends at its time, so the first one
- * at or after the pointer; after the last report, the last). Built for the whole series rather than for the
- * points under the pointer, which are rarely a report's.
+ * gains of each device's report covering it (a report summarises the interval that ends at its time, so the
+ * first one at or after the pointer; after the last report, the last). Built for the whole series rather than
+ * for the points under the pointer, which are rarely a report's.
  */
 export function timelineReadout(
-  gains: readonly GainPoint[],
+  series: readonly GainSeries[],
   levels: readonly { t: number; level: number | null }[],
   unit: string,
 ) {
@@ -46,7 +45,7 @@ export function timelineReadout(
     const i = firstFrom(levels, t)
     const near = [levels[i - 1], levels[i]].filter(Boolean)
     const level = near.sort((a, b) => Math.abs(a.t - t) - Math.abs(b.t - t))[0]
-    const report = gains[Math.min(firstFrom(gains, t), gains.length - 1)]
+    const single = series.length === 1
     return (
       <div className="timeline-readout" style={box}>
         <p style={line}>{clock(t)}</p>
@@ -55,17 +54,21 @@ export function timelineReadout(
             LAeq,1s: {db(level.level)} {unit}
           </p>
         )}
-        {report && (
-          <p style={line}>
-            Report of {clock(report.t)}:{' '}
-            {(['max', 'mean', 'min'] as const).map((k) => (
-              <span key={k} style={{ color: gainColors[k] }}>
-                {k} gain {db(report[k])}
-                {k === 'min' ? ' dB' : ', '}
-              </span>
-            ))}
-          </p>
-        )}
+        {series.map((g) => {
+          const report = reportAt(g.points, t)
+          if (!report) return null
+          return (
+            <p key={g.key} style={single ? line : { ...line, color: g.color }}>
+              {single ? 'Report' : `${g.label}: report`} of {clock(report.t)}:{' '}
+              {(['max', 'mean', 'min'] as const).map((k) => (
+                <span key={k} style={single ? { color: gainColors[k] } : undefined}>
+                  {k} gain {db(report[k])}
+                  {k === 'min' ? ' dB' : ', '}
+                </span>
+              ))}
+            </p>
+          )
+        })}
       </div>
     )
   }

@@ -14,8 +14,34 @@ export function db(v: number | null | undefined, digits = 1): string {
   return v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits)
 }
 
+/** A p-value: four decimals, small ones in exponent form; 0 (below double precision) as such. */
+export function pText(v: number | null | undefined): string {
+  if (v === null || v === undefined) return '–'
+  if (v === 0) return '< 1e-300'
+  return v < 1e-4 ? v.toExponential(1) : v.toFixed(4)
+}
+
+/** Pearson's r with its 95% interval and p: "-0.950 [-0.980, -0.880], p 1.2e-9". */
+export function pearsonText(
+  s: { r: number | null; ci: [number, number] | null; p: number | null } | null | undefined,
+): string {
+  return `${db(s?.r, 3)} ${s?.ci ? `[${db(s.ci[0], 3)}, ${db(s.ci[1], 3)}]` : ''}, p ${pText(s?.p)}`
+}
+
 export const gainColors = { min: '#2e7d32', mean: '#2557d6', max: '#c62828' } as const
 export const levelColor = '#8e5bd6'
+
+/** Distinct colours for up to eight groups or devices (then they repeat). */
+export const groupColors = [
+  '#2557d6',
+  '#c62828',
+  '#2e7d32',
+  '#8e5bd6',
+  '#ef6c00',
+  '#00838f',
+  '#6d4c41',
+  '#ad1457',
+]
 
 /** Clock steps a reader counts in (s): seconds, minutes and hours in their usual divisions. */
 const CLOCK_STEPS_S = [
