@@ -22,6 +22,7 @@ const pulseLane = [
   'test/e2e/plans-compare.e2e.test.ts',
   'test/e2e/usability.e2e.test.ts',
   'test/lab/multi-device.test.ts',
+  'test/e2e/lab-playback.e2e.test.ts',
   'test/telemetry/refvca.test.ts',
   'test/web/serve-cli.test.ts',
 ]

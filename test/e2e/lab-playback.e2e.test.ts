@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, Locator } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PlanRecord } from '../../src/shared/contract/plans'
-import { freePort, startCli, type Background } from '../lab/lab'
+import { labAgentArgs, startCli, startLinkedPortal, type Background } from '../lab/lab'
 import { launchChromium } from '../support/browser'
 import { repoRoot, runCli, startServe, tempDir } from '../support/helpers'
 
@@ -49,28 +48,9 @@ describe("a plan played on a lab machine's microphone (Chromium, web mode)", () 
     const server = startServe(workbench)
     const page = await browser.newPage({ viewport: { width: 1400, height: 1600 } })
     try {
-      const at = async () => `127.0.0.1:${await freePort('127.0.0.1')}`
-      const [cluster, control, labLink] = [await at(), await at(), await at()]
-      const portal = startCli(
-        [
-          'portal',
-          'serve',
-          '--cluster',
-          cluster,
-          '--control',
-          control,
-          '--lab',
-          labLink,
-          '--name',
-          'lab',
-          '--json',
-        ],
-        workbench,
-      )
+      const linked = await startLinkedPortal('127.0.0.1', workbench, labDir)
+      const { portal } = linked
       started.push(portal)
-      const listening = JSON.parse((await portal.seen(/^\{"event":"listening".*$/m))[0])
-      const certFile = join(labDir, 'lab-link.pem')
-      writeFileSync(certFile, listening.labCertificate)
 
       await page.goto((await server.url) + '#/plans')
       await page.getByRole('button', { name: 'New plan' }).click()
@@ -90,24 +70,7 @@ describe("a plan played on a lab machine's microphone (Chromium, web mode)", () 
           timeout: 90_000,
         })
 
-      const agent = startCli(
-        [
-          'lab-agent',
-          '--portal',
-          cluster,
-          '--lab',
-          labLink,
-          '--token',
-          listening.token,
-          '--lab-cert',
-          certFile,
-          '--machine',
-          'lab1',
-          '--mic-sink',
-          absentSink,
-        ],
-        labDir,
-      )
+      const agent = startCli(labAgentArgs(linked, 'lab1', '--mic-sink', absentSink), labDir)
       started.push(agent)
       await portal.seen(/"event":"lab-joined","machine":"lab1"/)
       await playsOn.getByRole('button', { name: 'Look for lab machines again' }).click()

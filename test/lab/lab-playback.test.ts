@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process'
-import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { pearson } from '../../src/core/analysis/stats'
@@ -7,7 +7,7 @@ import { putDevice, readDevices } from '../../src/core/devices/registry'
 import type { ClockOffset } from '../../src/shared/model'
 import { steppedNoise, stopChild } from '../mic/mic-lab'
 import { runCli, tempDir } from '../support/helpers'
-import { freePort, makeLab, startCli, type Background, type Lab } from './lab'
+import { labAgentArgs, makeLab, startCli, startLinkedPortal, type Background, type Lab } from './lab'
 
 /**
  * A lab machine's microphone, played from the workbench for real: a network namespace with a PulseAudio of
@@ -25,56 +25,15 @@ describe("a lab machine's microphone, played from the workbench over the lab lin
   let portal: Background
   let control = ''
   let labLink = ''
-  let token = ''
   let certFile = ''
 
   beforeAll(async () => {
     lab = makeLab('mic')
     pulse = startLabPulse(lab.ns)
-    const cluster = `${lab.hostIp}:${await freePort(lab.hostIp)}`
-    control = `127.0.0.1:${await freePort('127.0.0.1')}`
-    labLink = `${lab.hostIp}:${await freePort(lab.hostIp)}`
-    portal = startCli(
-      [
-        'portal',
-        'serve',
-        '--cluster',
-        cluster,
-        '--control',
-        control,
-        '--lab',
-        labLink,
-        '--name',
-        'lab',
-        '--json',
-      ],
-      workbench,
-    )
+    const linked = await startLinkedPortal(lab.hostIp, workbench, labDir)
+    ;({ portal, control, labLink, certFile } = linked)
     started.push(portal)
-    const listening = JSON.parse((await portal.seen(/^\{"event":"listening".*$/m))[0])
-    token = listening.token
-    expect(listening.lab).toBe(labLink)
-    // What the lab machine's operator copies there and pins.
-    certFile = join(labDir, 'lab-link.pem')
-    writeFileSync(certFile, listening.labCertificate)
-    agent = startCli(
-      [
-        'lab-agent',
-        '--portal',
-        cluster,
-        '--lab',
-        labLink,
-        '--token',
-        token,
-        '--lab-cert',
-        certFile,
-        '--machine',
-        'lab1',
-      ],
-      labDir,
-      lab.ns,
-      { PULSE_SERVER: pulse.server },
-    )
+    agent = startCli(labAgentArgs(linked, 'lab1'), labDir, lab.ns, { PULSE_SERVER: pulse.server })
     started.push(agent)
     await agent.seen(/offers its microphone \(sink mutescope_sink\) as "lab1"/)
     await portal.seen(/"event":"lab-joined","machine":"lab1"/)

@@ -1,5 +1,7 @@
 import { execFileSync, type ChildProcess } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
+import { join } from 'node:path'
 import { spawnCli } from '../support/helpers'
 
 /**
@@ -123,4 +125,72 @@ export function startCli(
       return code
     },
   }
+}
+
+export interface LinkedPortal {
+  portal: Background
+  cluster: string
+  control: string
+  labLink: string
+  token: string
+  /** The lab link's certificate, written where a lab machine's operator would put it to pin it. */
+  certFile: string
+}
+
+/**
+ * `mutescope portal serve --name lab` with its lab link: the cluster and lab link on `labSide` (where lab
+ * machines reach it), control on loopback; the lab link's certificate written into `labDir`.
+ */
+export async function startLinkedPortal(
+  labSide: string,
+  workbench: string,
+  labDir: string,
+): Promise<LinkedPortal> {
+  const cluster = `${labSide}:${await freePort(labSide)}`
+  const control = `127.0.0.1:${await freePort('127.0.0.1')}`
+  const labLink = `${labSide}:${await freePort(labSide)}`
+  const portal = startCli(
+    [
+      'portal',
+      'serve',
+      '--cluster',
+      cluster,
+      '--control',
+      control,
+      '--lab',
+      labLink,
+      '--name',
+      'lab',
+      '--json',
+    ],
+    workbench,
+  )
+  const listening = JSON.parse((await portal.seen(/^\{"event":"listening".*$/m))[0]) as {
+    token: string
+    lab: string
+    labCertificate: string
+  }
+  if (listening.lab !== labLink) throw new Error(`the lab link listens at ${listening.lab}, not ${labLink}`)
+  const certFile = join(labDir, 'lab-link.pem')
+  writeFileSync(certFile, listening.labCertificate)
+  return { portal, cluster, control, labLink, token: listening.token, certFile }
+}
+
+/** `mutescope lab-agent` offering its machine's microphone to `p`'s lab link as `machine`. */
+export function labAgentArgs(p: LinkedPortal, machine: string, ...more: string[]): string[] {
+  const { cluster, labLink, token, certFile } = p
+  return [
+    'lab-agent',
+    '--portal',
+    cluster,
+    '--lab',
+    labLink,
+    '--token',
+    token,
+    '--lab-cert',
+    certFile,
+    '--machine',
+    machine,
+    ...more,
+  ]
 }

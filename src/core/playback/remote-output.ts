@@ -103,7 +103,12 @@ export async function openRemoteOutput(
       startTimeoutMs,
       `"${machine}" did not start playing within ${startTimeoutMs / 1000} s`,
     )
-    offset = await measureClockOffset(labNow(ws, pending), roundTrips)
+    // An output that ends while its clock is read says why, rather than leaving its round trips unanswered.
+    const ended = new Promise<never>((_, reject) =>
+      proc.once('close', () => reject(new UserError(proc.tail || `"${machine}" stopped playing`))),
+    )
+    ended.catch(() => undefined)
+    offset = await Promise.race([measureClockOffset(labNow(ws, pending), roundTrips), ended])
   } catch (err) {
     proc.finish(null, '')
     throw err
