@@ -90,7 +90,7 @@ describe('one experiment, two devices', () => {
       workbench,
     )
     started.push(run)
-    await run.seen(/lab: clock offset -?[\d.]+ ± [\d.]+ ms \(8 round trips\)/)
+    await run.seen(/lab: clock offset [+−±][\d.]+ ± [\d.]+ ms \(8 round trips\)/)
     // Two of the lab's reports before the cut.
     await run.seen(/telemetry \S+ lab [^\n]*\n[\s\S]*telemetry \S+ lab /, 40_000)
     lab!.cut()

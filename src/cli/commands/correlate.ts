@@ -5,6 +5,7 @@ import { pairsCsv } from '../../core/analysis/pairs-csv'
 import { svgToPng } from '../../core/analysis/plot-png'
 import { plotSvg } from '../../core/analysis/plot-svg'
 import { cannotWrite, UserError } from '../../core/errors'
+import { clockOffsetText } from '../../shared/clock-offset-text'
 import type { AlignMethod, AnalysisResult, LevelStats } from '../../shared/contract/analysis'
 import { ALIGN_METHOD_NAMES, LEVEL_MEASURES, levelMeasure, measureLabel } from '../../shared/measures'
 import { action, finiteNumber, positiveInt, printJsonLine } from '../action'
@@ -131,7 +132,7 @@ function summary(r: AnalysisResult): string {
     }
   }
   for (const d of r.devices ?? []) {
-    const clock = d.clock ? `, clock ${num(d.clock.offsetMs, 1)} ± ${num(d.clock.uncertaintyMs, 1)} ms` : ''
+    const clock = d.clock ? `, clock ${clockOffsetText(d.clock)}` : ''
     lines.push(
       `${d.target ?? 'target'} on ${d.device} (n = ${d.laeq.n}, ${d.gaps.length} gap(s)${clock}): ` +
         (['min', 'mean', 'max'] as const).map((g) => `${g} r = ${num(d.laeq.pearson[g]?.r)}`).join(', '),

@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { clockOffsetText } from '../../shared/clock-offset-text'
 import type { Session, SessionSummary } from '../../shared/model'
 import { action, positiveInt, printJsonLine } from '../action'
 import { callApi } from '../dispatch'
@@ -59,10 +60,7 @@ export function registerSessions(program: Command): void {
             describe({
               ...detail,
               ...(clocks.clockOffsets && {
-                clockOffsets: clocks.clockOffsets.map(
-                  (c) =>
-                    `${c.device} ${c.offsetMs >= 0 ? '+' : ''}${c.offsetMs.toFixed(1)} ± ${c.uncertaintyMs.toFixed(1)} ms`,
-                ),
+                clockOffsets: clocks.clockOffsets.map((c) => `${c.device} ${clockOffsetText(c)}`),
               }),
             }) + '\n',
           )

@@ -405,8 +405,7 @@ export class ExperimentRunner {
       if (capture.opts.host !== null)
         this.log(
           'info',
-          `${tag.device}: clock offset ${clock.offsetMs.toFixed(1)} ± ${clock.uncertaintyMs.toFixed(1)} ms ` +
-            `(${clock.samples} round trips)`,
+          `${tag.device}: clock offset ${clockOffsetText(clock)} (${clock.samples} round trips)`,
         )
     })
     capture.on('capture', (c) => {
