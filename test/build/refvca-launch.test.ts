@@ -40,7 +40,7 @@ describe('refvca started for an experiment (startRefvcaProcess)', () => {
     // Both are ours; refvca starts no Node process of its own, which a utility process could not.
     const ours = childrenOf(process.pid).map((c) => /mutescope\.cjs (\w+)/.exec(c)?.[1])
     expect(ours).toEqual(expect.arrayContaining(['sink', 'refvca']))
-    expect(childrenOf(refvca.pid).filter((c) => c.includes('mutescope'))).toEqual([])
+    expect(childrenOf(refvca.pid).filter((c) => c.includes('mutescope.cjs'))).toEqual([])
 
     await refvca.stop()
     expect(await refvca.exited).toMatch(/refvca exited \((code 0|SIGTERM)\)/)

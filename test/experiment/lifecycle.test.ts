@@ -1,10 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import { join } from 'node:path'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import type { ExperimentPlan, ExperimentState } from '../../src/shared/contract/experiment'
 import { EventHub } from '../../src/core/api/event-hub'
 import type { FridaBackend } from '../../src/core/capture/backend'
-import { Lifecycle, RunEnded, type Phase } from '../../src/core/experiment/lifecycle'
+import { Lifecycle, RunEnded, releaseWaitMs, type Phase } from '../../src/core/experiment/lifecycle'
 import type { ExperimentParts } from '../../src/core/experiment/parts'
 import { realParts } from '../../src/core/experiment/real-parts'
 import { ExperimentRunner } from '../../src/core/experiment/runner'
@@ -137,6 +137,34 @@ describe('lifecycle: every step in every phase', () => {
     expect(errors).toEqual(['b'])
     expect(released).toEqual(['a'])
     expect(life.phase).toBe('idle')
+  })
+
+  it('a release that never finishes is reported after its time, and the run still reaches idle', async () => {
+    vi.useFakeTimers()
+    try {
+      const errors: string[] = []
+      const released: string[] = []
+      const life = new Lifecycle<Outcome>({
+        onPhase: () => {},
+        onReleaseError: (what, err) => errors.push(`${what}: ${(err as Error).message}`),
+      })
+      const run = life.begin()
+      life.own(run, 'a', () => released.push('a'))
+      life.own(run, 'the player', () => new Promise(() => {}))
+      life.started(run)
+      const stopped = life.end(run, { status: 'completed', reason: 'stop' })
+      await vi.advanceTimersByTimeAsync(releaseWaitMs - 1)
+      expect(life.phase).toBe('stopping')
+      await vi.advanceTimersByTimeAsync(1)
+      await stopped
+      expect(errors).toEqual([
+        expect.stringMatching(/^the player: stopping the player did not finish within 15 s/),
+      ])
+      expect(released).toEqual(['a'])
+      expect(life.phase).toBe('idle')
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })
 

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import { fisherZTest } from '../../src/core/analysis/stats'
 import { createApp } from '../../src/core/app'
 import type { ExperimentEvent } from '../../src/shared/contract/experiment'
@@ -288,6 +288,16 @@ describe('experiment plans against refvca', () => {
       const app = createApp({ dataDir: join(dir, 'data'), transport: 'web' })
       const seen: PlanEvent[] = []
       app.events.subscribe((name, payload) => name === 'planEvent' && seen.push(payload as PlanEvent))
+      // What the runs logged, printed when the test fails or times out: which step hung or failed.
+      const log: string[] = []
+      app.events.subscribe((name, payload) => {
+        const e = payload as ExperimentEvent
+        if (name === 'experimentEvent' && e.type === 'log')
+          log.push(`${new Date(e.t).toISOString()} ${e.level} ${e.message}`)
+        if (name === 'experimentEvent' && e.type === 'state')
+          log.push(`${new Date().toISOString()} phase ${e.state.phase}`)
+      })
+      onTestFailed(() => console.error(`the experiment's log:\n${log.join('\n')}`))
       const event = (test: (name: string, payload: unknown) => boolean) =>
         new Promise<void>((resolve, reject) => {
           const timer = setTimeout(() => reject(new Error('no such event within 60 s')), 60_000)

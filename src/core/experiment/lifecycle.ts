@@ -1,9 +1,13 @@
 import type { z } from 'zod'
 import type { experimentPhase } from '../../shared/contract/experiment'
+import { within } from '../capture/within'
 import { UserError } from '../errors'
 
 export type Phase = z.infer<typeof experimentPhase>
 type Step = 'begin' | 'started' | 'end' | 'ended'
+
+/** How long one release may take: a part that hangs while stopping must not hold the runner in "stopping". */
+export const releaseWaitMs = 15_000
 
 /** Every allowed transition; anything else is refused in move(). */
 const transitions: Record<Phase, Partial<Record<Step, Phase>>> = {
@@ -132,7 +136,7 @@ export class Lifecycle<O> {
     run.tearingDown = true
     for (const { what, release } of run.owned.reverse()) {
       try {
-        await release(run.outcome!)
+        await within(Promise.resolve(release(run.outcome!)), releaseWaitMs, `stopping ${what}`)
       } catch (err) {
         this.hooks.onReleaseError(what, err)
       }

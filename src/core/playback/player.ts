@@ -348,15 +348,18 @@ export class Player extends EventEmitter<PlayerEvents> {
   private write(out: OutputProcess, block: Float32Array): Promise<void> {
     const buf = Buffer.from(block.buffer, block.byteOffset, block.byteLength)
     if (out.stdin.write(buf)) return Promise.resolve()
-    // The output is behind (its device clock runs slower than ours): wait for it rather than pile up audio.
+    // The output is behind (its device clock runs slower than ours): wait for it rather than pile up audio,
+    // unless a stop comes: an output that never drains is then ended by drain()'s timeout.
     return new Promise((resolve) => {
       const done = () => {
         out.stdin.off('drain', done)
         out.off('close', done)
+        this.wake = null
         resolve()
       }
       out.stdin.once('drain', done)
       out.once('close', done)
+      this.wake = done
     })
   }
 

@@ -9,6 +9,9 @@ import { packageRoot } from '../paths'
 import { startSinkProcess } from '../sink/sink-process'
 import type { SentReport } from './refvca'
 
+/** How long refvca may take to end after SIGTERM. */
+const stopWaitMs = 5000
+
 export interface RefvcaProcessOptions {
   /** PulseAudio source name (e.g. "mutescope_mic"), or an audio file played in real time, looped. */
   input: { source: string } | { file: string }
@@ -89,11 +92,23 @@ export async function startRefvcaProcess(o: RefvcaProcessOptions): Promise<Refvc
           exited,
           stop: async () => {
             child.kill()
+            // refvca ends on SIGTERM within a moment; one that does not (frozen mid-attach) is killed.
+            // By pid: either launcher's process is a real one, and only SIGTERM is in their interface.
+            const timer = setTimeout(() => killQuietly(child.pid), stopWaitMs)
             await exited
+            clearTimeout(timer)
           },
         })
       else if (event.event === 'sent') o.onReport?.(event as SentReport)
     })
     void exited.then((why) => reject(new UserError(`refvca could not start: ${why}`)))
   })
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL')
+  } catch {
+    // already gone
+  }
 }

@@ -50,7 +50,12 @@ export async function runRefvca(o: RefvcaOptions): Promise<void> {
   let inInterval = 0
   const send = async () => {
     const gains = agc.takeInterval()
-    if (gains) await post(o, agent, gains, correlationId).then(o.onSent, o.onError)
+    // A stop aborts a POST in flight (a stalled sink must not keep refvca from exiting); that is no error.
+    if (gains)
+      await post(o, agent, gains, correlationId).then(
+        o.onSent,
+        (err: Error) => o.signal.aborted || o.onError(err),
+      )
   }
   try {
     for await (const block of blocks) {
@@ -86,6 +91,7 @@ function post(o: RefvcaOptions, agent: https.Agent, gains: IntervalGains, cid: s
       {
         method: 'POST',
         agent,
+        signal: o.signal,
         headers: {
           'content-type': 'application/json',
           'content-length': body.length,
@@ -97,6 +103,13 @@ function post(o: RefvcaOptions, agent: https.Agent, gains: IntervalGains, cid: s
         res.on('end', () =>
           resolve({ ts: ts.toISOString(), ...gains, status: res.statusCode ?? 0, bytes: body.length }),
         )
+        // Cut off mid-response (a dropped connection, an abort): 'end' never comes, and the next report must.
+        const cutOff = () =>
+          reject(
+            new UserError(`the response from ${o.sink.origin} was cut off; check that the sink is running`),
+          )
+        res.on('error', cutOff)
+        res.on('close', () => res.complete || cutOff())
       },
     )
     req.on('error', (err: NodeJS.ErrnoException) => {
