@@ -97,18 +97,35 @@ describe('lifecycle: every step in every phase', () => {
     const life = new Lifecycle<Outcome>(noHooks)
     const run = life.begin()
     life.own(run, 'session', (o) => released.push(`session:${o.reason}`))
-    const pending = gate()
-    const acquiring = life.acquire(run, 'backend', pending.opened, () => released.push('backend'))
+    life.own(run, 'output', () => released.push('output'))
     const stopped = life.end(run, { status: 'completed', reason: 'stop' })
     expect(life.phase).toBe('stopping')
     void life.end(run, { status: 'interrupted', reason: 'target exited' })
-    pending.open()
-    await expect(acquiring).rejects.toBeInstanceOf(RunEnded)
+    expect(() => life.check(run)).toThrow(RunEnded)
     expect(released).toEqual([])
     await life.abort(run, { status: 'failed', reason: 'unused' })
     await stopped
-    expect(released).toEqual(['backend', 'session:stop'])
+    expect(released).toEqual(['output', 'session:stop'])
     expect(life.phase).toBe('idle')
+  })
+
+  it('an end while acquiring does not wait for it: what arrives later is released as it arrives', async () => {
+    const released: string[] = []
+    const life = new Lifecycle<Outcome>(noHooks)
+    const run = life.begin()
+    life.own(run, 'session', (o) => released.push(`session:${o.reason}`))
+    const hung = gate()
+    const acquiring = life.acquire(run, 'backend', hung.opened, (_, o) =>
+      released.push(`backend:${o.reason}`),
+    )
+    const stopped = life.end(run, { status: 'completed', reason: 'stop' })
+    await expect(acquiring).rejects.toBeInstanceOf(RunEnded)
+    await life.abort(run, { status: 'failed', reason: 'unused' })
+    await stopped
+    expect(released).toEqual(['session:stop'])
+    expect(life.phase).toBe('idle')
+    hung.open()
+    await expect.poll(() => released).toEqual(['session:stop', 'backend:stop'])
   })
 
   it('events of a finished run change nothing in the next one', async () => {

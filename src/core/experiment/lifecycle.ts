@@ -36,9 +36,21 @@ export class Run<O> {
   tearingDown = false
   readonly done: Promise<void>
   resolveDone!: () => void
+  /** Resolves when the run is ended: what start() is waiting for is then given up on. */
+  readonly ended: Promise<void>
+  private resolveEnded!: () => void
 
   constructor() {
     this.done = new Promise((resolve) => (this.resolveDone = resolve))
+    this.ended = new Promise((resolve) => (this.resolveEnded = resolve))
+  }
+
+  /** The first end decides the outcome; returns whether this one did. */
+  endWith(outcome: O): boolean {
+    if (this.outcome !== null) return false
+    this.outcome = outcome
+    this.resolveEnded()
+    return true
   }
 }
 
@@ -53,8 +65,8 @@ export interface LifecycleHooks {
  * checked in move(). A run owns each resource it acquired and releases them once, newest first, with the
  * outcome that ended it. An end (the user's stop, the target's exit, the backend's death, a playback error, a
  * failure) may come in any phase; the first decides the outcome. While running, end() tears the run down at
- * once; while starting, start() is in the middle of acquiring something, so it sees the end at its next
- * check() or acquire() and tears down through abort() once what it was acquiring is owned.
+ * once; while starting, start() sees the end at once in acquire() (what it was acquiring is released when it
+ * arrives) or at its next check(), and tears down through abort(). Each release is bounded in time.
  */
 export class Lifecycle<O> {
   private phaseNow: Phase = 'idle'
@@ -88,17 +100,28 @@ export class Lifecycle<O> {
     run.owned.push({ what, release })
   }
 
-  /** Awaits a resource, has the run own it, then checks that the run was not ended meanwhile. */
+  /**
+   * Awaits a resource and has the run own it. A run ended meanwhile does not wait for it (a part that hangs
+   * while starting must not hold up a stop): RunEnded is thrown at once, and the resource, should it still
+   * come, is released as it arrives.
+   */
   async acquire<T>(
     run: Run<O>,
     what: string,
     pending: Promise<T>,
     release: (value: T, outcome: O) => unknown,
   ): Promise<T> {
-    const value = await pending
-    this.own(run, what, (outcome) => release(value, outcome))
+    const first = await Promise.race([pending.then((value) => ({ value })), run.ended.then(() => null)])
+    if (first === null) {
+      pending.then(
+        (value) => void this.release(what, () => release(value, run.outcome!)),
+        () => undefined, // it failed after the run had ended; nothing to release
+      )
+      throw new RunEnded()
+    }
+    this.own(run, what, (outcome) => release(first.value, outcome))
     this.check(run)
-    return value
+    return first.value
   }
 
   started(run: Run<O>): void {
@@ -112,9 +135,8 @@ export class Lifecycle<O> {
    */
   end(run: Run<O> | null, outcome: O): Promise<void> {
     if (!run || run !== this.run) return Promise.resolve()
-    if (run.outcome === null) {
-      const wasRunning = this.phaseNow === 'running'
-      run.outcome = outcome
+    const wasRunning = this.phaseNow === 'running'
+    if (run.endWith(outcome)) {
       this.move('end')
       if (wasRunning) void this.tearDown(run)
     }
@@ -123,27 +145,27 @@ export class Lifecycle<O> {
 
   /** start()'s way out: ends the run with `outcome` unless it already ended, tears it down, returns the outcome. */
   async abort(run: Run<O>, outcome: O): Promise<O> {
-    if (run.outcome === null) {
-      run.outcome = outcome
-      this.move('end')
-    }
+    if (run.endWith(outcome)) this.move('end')
     await this.tearDown(run)
-    return run.outcome
+    return run.outcome!
   }
 
   private async tearDown(run: Run<O>): Promise<void> {
     if (run.tearingDown) return run.done
     run.tearingDown = true
-    for (const { what, release } of run.owned.reverse()) {
-      try {
-        await within(Promise.resolve(release(run.outcome!)), releaseWaitMs, `stopping ${what}`)
-      } catch (err) {
-        this.hooks.onReleaseError(what, err)
-      }
-    }
+    for (const { what, release } of run.owned.reverse()) await this.release(what, () => release(run.outcome!))
     this.run = null
     this.move('ended')
     run.resolveDone()
+  }
+
+  /** One release, bounded in time; what it throws is reported and the caller goes on. */
+  private async release(what: string, release: () => unknown): Promise<void> {
+    try {
+      await within(Promise.resolve().then(release), releaseWaitMs, `stopping ${what}`)
+    } catch (err) {
+      this.hooks.onReleaseError(what, err)
+    }
   }
 
   private move(step: Step): void {
