@@ -1,6 +1,7 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import type { ServerResponse } from 'node:http'
 import { createServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { createInterface } from 'node:readline'
@@ -167,37 +168,38 @@ describe('refvca and sink, for real', () => {
     await expect.poll(() => ownSinks(refvca.child.pid!), { timeout: 5000 }).toEqual([])
   }, 30_000)
 
+  /** refvca against a sink of the test's own that answers with `answer`; `requests()` counts what it got. */
+  async function withOwnSink(
+    answer: (res: ServerResponse) => void,
+    use: (refvca: ReturnType<typeof start>, requests: () => number) => Promise<void>,
+  ) {
+    const cert = makeCert()
+    let requests = 0
+    const sink = createServer({ cert: readFileSync(cert.cert), key: readFileSync(cert.key) }, (req, res) => {
+      requests++
+      req.resume()
+      answer(res)
+    })
+    await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve))
+    const url = `https://127.0.0.1:${(sink.address() as AddressInfo).port}`
+    try {
+      const args = ['--file', makeAudio(), '--interval', '1', '--sink', url, '--ca', cert.cert, '--json']
+      await use(start(['refvca', ...args]), () => requests)
+    } finally {
+      sink.closeAllConnections()
+      sink.close()
+    }
+  }
+
   // Two cases: a sink that never answers the request, and one that sends its headers and then stalls.
   it.each([
     ['takes the request and never answers', false],
     ['answers with headers, then stalls the body', true],
   ])('ends at once on SIGTERM while its POST waits on a sink that %s', async (_, headers) => {
-    const cert = makeCert()
-    let requests = 0
-    const stalled = createServer(
-      { cert: readFileSync(cert.cert), key: readFileSync(cert.key) },
-      (req, res) => {
-        requests++
-        req.resume()
-        if (headers) res.writeHead(200, { 'content-length': '10' }).write('ack')
-      },
-    )
-    await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve))
-    const port = (stalled.address() as AddressInfo).port
-    try {
-      const refvca = start([
-        'refvca',
-        '--file',
-        makeAudio(),
-        '--interval',
-        '1',
-        '--sink',
-        `https://127.0.0.1:${port}`,
-        '--ca',
-        cert.cert,
-        '--json',
-      ])
-      await expect.poll(() => requests, { timeout: 10_000 }).toBe(1)
+    const answer = (res: ServerResponse) =>
+      headers && res.writeHead(200, { 'content-length': '10' }).write('ack')
+    await withOwnSink(answer, async (refvca, requests) => {
+      await expect.poll(requests, { timeout: 10_000 }).toBe(1)
       refvca.child.kill('SIGTERM')
       // Before the fix it never ended: the POST it awaited was not aborted.
       const code = await Promise.race([
@@ -206,48 +208,21 @@ describe('refvca and sink, for real', () => {
       ])
       expect(code).toBe(0)
       expect(refvca.stderr()).not.toMatch(/cannot POST|cut off/)
-    } finally {
-      stalled.closeAllConnections()
-      stalled.close()
-    }
+    })
   })
 
   it('goes on reporting after a sink drops the connection mid-response, and says so', async () => {
-    const cert = makeCert()
-    let requests = 0
-    const dropping = createServer(
-      { cert: readFileSync(cert.cert), key: readFileSync(cert.key) },
-      (req, res) => {
-        requests++
-        req.resume()
-        res.writeHead(200, { 'content-length': '10' }).write('ack', () => res.socket?.destroy())
-      },
-    )
-    await new Promise<void>((resolve) => dropping.listen(0, '127.0.0.1', resolve))
-    const port = (dropping.address() as AddressInfo).port
-    try {
-      const refvca = start([
-        'refvca',
-        '--file',
-        makeAudio(),
-        '--interval',
-        '1',
-        '--sink',
-        `https://127.0.0.1:${port}`,
-        '--ca',
-        cert.cert,
-        '--json',
-      ])
+    const answer = (res: ServerResponse) =>
+      res.writeHead(200, { 'content-length': '10' }).write('ack', () => res.socket?.destroy())
+    await withOwnSink(answer, async (refvca, requests) => {
       // Before the fix the first cut-off response was awaited for ever: no report after it.
-      await expect.poll(() => requests, { timeout: 10_000 }).toBeGreaterThanOrEqual(3)
+      await expect.poll(requests, { timeout: 10_000 }).toBeGreaterThanOrEqual(3)
       expect(refvca.stderr()).toMatch(
         /refvca: the response from https:\/\/127\.0\.0\.1:\d+ was cut off; check that the sink is running/,
       )
       refvca.child.kill('SIGTERM')
       expect(await refvca.exited).toBe(0)
-    } finally {
-      dropping.close()
-    }
+    })
   })
 
   it('its own sink does not outlive a refvca that is killed', async () => {
