@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { HookGroup, HookedFunction } from '../../src/agent/protocol'
 import { agentSource } from '../../src/core/capture/agent-source'
+import type { FridaBackend } from '../../src/core/capture/backend'
 import { CaptureRun } from '../../src/core/capture/capture-run'
 import { PythonBackend } from '../../src/core/capture/python-backend'
 import { recordRun } from '../../src/core/capture/record'
@@ -121,6 +122,21 @@ describe('CaptureRun', () => {
       }
     }, 'the spawned process to be gone')
   })
+
+  it('fails to start, rather than hanging, when the detach after a failed setup never returns', async () => {
+    const target = start('/usr/bin/sleep', ['30'])
+    // Frida's detach from a process whose agent failed has blocked for good (seen with Chromium); it cannot be
+    // made to block on demand, so the real session's detach is replaced by one that never returns.
+    const stuck: FridaBackend = Object.create(backend) as FridaBackend
+    stuck.open = async (...args) =>
+      Object.assign(await backend.open(...args), { detach: () => new Promise<void>(() => {}) })
+    const run = new CaptureRun(stuck, agentSource(), {
+      host: null,
+      target: { pids: [target.pid!] },
+      hooks: ['no-such-group' as HookGroup],
+    })
+    await expect(run.start()).rejects.toThrow(/unknown hook groups: no-such-group/)
+  }, 20_000)
 
   it('drops, with one warning, the events that arrive after the session ended and the store closed', async () => {
     const target = start('sleep', ['60'])

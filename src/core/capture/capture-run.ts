@@ -345,10 +345,12 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
       )
       this.emit('hooks', hooks, s.pid)
       this.stats.configured++
-      await s.resume()
+      await within(s.resume(), attachTimeoutMs, `resuming pid ${s.pid}`)
     } catch (err) {
       this.procs.delete(s.pid)
-      await ('spawn' in target ? s.kill() : s.detach()).catch(() => undefined)
+      // Frida's detach from a process whose agent failed can block for good: the start must still end.
+      const undo = 'spawn' in target ? s.kill() : s.detach()
+      await within(undo, detachWaitMs, `detaching from pid ${s.pid}`).catch(() => undefined)
       throw err
     } finally {
       this.opening.delete(s.pid)
