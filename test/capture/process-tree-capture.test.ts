@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { copyFileSync } from 'node:fs'
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { tempDir } from '../support/helpers'
@@ -114,6 +114,40 @@ describe('capture follows whole applications', () => {
     expect(await cap.stop()).toBe(0)
     const out = outbound(cap.captures())
     for (const i of [1, 2, 3]) expect(out).toContain(`POST /spawned-${i} `)
+  })
+
+  it('a child that ends before it could be attached is named in a warning, not passed over in silence', async () => {
+    const dir = tempDir()
+    const pids = join(dir, 'pids')
+    // Each child lives about 0.6 s: long enough for the tree poller to see, too short to be attached.
+    const child =
+      `python3 -c "import os,socket,time; print(os.getpid(), flush=True); time.sleep(0.5); ` +
+      `socket.create_connection(('127.0.0.1', ${lab.server.port})).sendall(b'SHORT-LIVED')" >> ${pids}`
+    writeFileSync(join(dir, 'short.sh'), `sleep 1\n${child}\nsleep 1\n${child}\nsleep 1\n${child}\nsleep 2\n`)
+    const cap = startCapture(['--spawn', `sh ${join(dir, 'short.sh')}`], tempDir())
+    await cap.ready()
+    // The capture ends with the script: about 7 s.
+    const end = await Promise.race([
+      cap.exited,
+      new Promise((r) => setTimeout(() => r('still running'), 30_000)),
+    ])
+    expect(end, cap.stderr).toBe(0)
+    const children = readFileSync(pids, 'utf8').trim().split('\n').map(Number)
+    expect(children).toHaveLength(3)
+    const captured = new Set(
+      cap
+        .captures()
+        .filter((c) => Buffer.from(c.data, 'base64').toString().includes('SHORT-LIVED'))
+        .map((c) => c.pid),
+    )
+    // Each child is either captured (a slow machine may let one live long enough) or named as missed.
+    for (const pid of children)
+      if (!captured.has(pid))
+        expect(cap.stderr).toMatch(
+          new RegExp(
+            `warning: pid ${pid} \\([^)]*\\) ended (within \\d+ ms, before it was attached|while it was being attached)`,
+          ),
+        )
   })
 
   it('a process whose TLS no hook reads gets a warning naming it and its peer, not silence', async () => {

@@ -147,6 +147,9 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/** Said of a process that ended unattached. */
+const notCaptured = 'what it sent was not captured'
+
 const restartPollMs = 250
 /** How often the process list is read to find new processes of a followed tree. */
 const treePollMs = 400
@@ -365,7 +368,8 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
    * ping back within moments. A process that exec()s another program is re-attached the same way.
    */
   private async followTree(): Promise<void> {
-    const seen = new Map<number, number>()
+    /** When each process waiting to be attached was first seen, and as what. */
+    const seen = new Map<number, { at: number; name: string }>()
     const exclude = new Set([process.pid, ...(this.opts.exclude ?? [])])
     while (!this.stopping && !this.result) {
       try {
@@ -384,26 +388,37 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
             this.ignored.has(p.pid)
           )
             continue
-          if (!seen.has(p.pid)) seen.set(p.pid, now)
+          if (!seen.has(p.pid)) seen.set(p.pid, { at: now, name: p.name })
           this.waiting.add(p.pid)
         }
+        const byPid = new Map(list.map((p) => [p.pid, p]))
         for (const pid of this.replaced) {
-          if (!seen.has(pid)) seen.set(pid, now)
+          if (!seen.has(pid)) seen.set(pid, { at: now, name: byPid.get(pid)?.name ?? '' })
           this.waiting.add(pid)
         }
-        const byPid = new Map(list.map((p) => [p.pid, p]))
         for (const pid of [...this.waiting]) {
+          const first = seen.get(pid) ?? { at: now, name: '' }
           if (!alive.has(pid)) {
             this.waiting.delete(pid)
             this.replaced.delete(pid)
+            seen.delete(pid)
+            // Short-lived helpers (git's git-remote-https, say) may do the app's networking: never silently.
+            // One never listed was an attached process still exiting when its detach came, not an exec.
+            if (first.name)
+              this.emit(
+                'warning',
+                `pid ${pid} (${first.name}) ended within ${now - first.at + treePollMs} ms, before it was attached ` +
+                  `(a new process is attached once it has run ${startupGraceMs} ms): ${notCaptured}`,
+              )
             continue
           }
-          if (now - (seen.get(pid) ?? now) < startupGraceMs) continue
+          if (now - first.at < startupGraceMs) continue
           // One at a time until a process is configured (what it locates saves the others a scan), then
           // a few at once.
           if (this.opening.size >= (this.stats.configured > 0 ? attachConcurrency : 1)) break
           this.waiting.delete(pid)
           this.replaced.delete(pid)
+          seen.delete(pid)
           const p = byPid.get(pid)!
           if (this.leaveAlone(p)) {
             this.ignored.add(pid)
@@ -413,7 +428,8 @@ export class CaptureRun extends EventEmitter<CaptureEvents> {
             if (this.opts.host !== null || processAlive(pid)) {
               this.ignored.add(pid)
               this.emit('warning', `could not attach to pid ${pid} (${p.name}): ${errorMessage(err)}`)
-            }
+            } else
+              this.emit('warning', `pid ${pid} (${p.name}) ended while it was being attached: ${notCaptured}`)
           })
         }
       } catch (err) {
