@@ -249,6 +249,14 @@ describe('refvca and sink, for real', () => {
     expect(() => process.kill(app.pid, 0)).toThrow()
   })
 
+  it('is killed when SIGTERM does not end it (a frozen process) and stop() still returns', async () => {
+    const app = await startRefvcaProcess({ input: { file: makeAudio() }, intervalS: 1 })
+    // A stopped process cannot act on SIGTERM; SIGKILL still ends it.
+    process.kill(app.pid, 'SIGSTOP')
+    await app.stop()
+    expect(await app.exited).toMatch(/refvca exited \(SIGKILL\)/)
+  }, 20_000)
+
   it('reads a PulseAudio source (named by its description) through parec', async () => {
     execFileSync(join(repoRoot, 'scripts', 'pulseaudio.sh'), { stdio: 'ignore' })
     const name = `mutescope_refvca_test_${process.pid}`
