@@ -103,7 +103,11 @@ describe('the mic-access lane of the demo experiment in Chromium (web mode)', ()
         const edited = Number(await end.inputValue()) - 1
         await end.fill(edited.toFixed(1))
         await page.getByRole('button', { name: 'Save muted intervals' }).click()
-        await page.getByRole('status').getByText('Saved').waitFor()
+        const saved = page.getByRole('form', { name: 'Muted intervals' }).getByRole('status')
+        await expect.poll(() => saved.textContent(), { timeout: 30_000 }).toBe('Saved')
+        // The save reloads the intervals, which remounts the editor with them: "Saved" must stay (it flashed).
+        await page.waitForTimeout(2000)
+        expect(await saved.textContent()).toBe('Saved')
         expect(store.muteIntervals(id)).toEqual([
           { start: first.start, end: session.startedAt + Math.round(edited * 1000) },
         ])

@@ -40,6 +40,9 @@ export function MutedList({ intervals }: { intervals: readonly MuteInterval[] })
  */
 export function MicAccessReview({ sessionId, review, session, onSaved }: Props) {
   const [error, setError] = useState<string | null>(null)
+  // Kept here, not in the editor: a save reloads the intervals, which remounts the editor with them, and its
+  // "Saved" must outlive that.
+  const [editStatus, setEditStatus] = useState<{ sessionId: number; text: string } | null>(null)
 
   async function exportAs(format: 'csv' | 'json') {
     try {
@@ -107,6 +110,8 @@ export function MicAccessReview({ sessionId, review, session, onSaved }: Props) 
           session={session}
           intervals={review.intervals}
           onSaved={onSaved}
+          status={editStatus?.sessionId === sessionId ? editStatus.text : null}
+          setStatus={(text) => setEditStatus(text === null ? null : { sessionId, text })}
         />
       )}
       {review.total > 0 && (
@@ -142,14 +147,15 @@ function IntervalEditor(props: {
   session: Pick<Session, 'startedAt' | 'endedAt' | 'status'>
   intervals: readonly MuteInterval[]
   onSaved: () => void
+  status: string | null
+  setStatus: (text: string | null) => void
 }) {
-  const { sessionId, session, intervals, onSaved } = props
+  const { sessionId, session, intervals, onSaved, status, setStatus } = props
   const from = session.startedAt
   const shown = (t: number | null) => (t === null ? '' : seconds(t, from))
   const [rows, setRows] = useState<Row[]>(() =>
     intervals.map((i) => ({ start: shown(i.start), end: shown(i.end), stored: i })),
   )
-  const [status, setStatus] = useState<string | null>(null)
   // A running session's length as of when the editor opened.
   const [openedAt] = useState(() => Date.now())
   const lengthS = ((session.endedAt ?? openedAt) - from) / 1000
