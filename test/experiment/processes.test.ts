@@ -41,21 +41,21 @@ describe('the experiment follows the target application process by process', () 
       durationS: 20,
     })
     expect(started.ok, JSON.stringify(started)).toBe(true)
+    // Children started after the attach are caught, and each says how its OpenSSL is reached. On a loaded
+    // machine a python may be attached before it has loaded libssl; it says so once it has.
+    const pythons = (s: ExperimentState) =>
+      s.processes
+        .slice(1)
+        .filter((p) => p.tls.some((t) => /^openssl in libssl\.so[.\d]* \(export\)$/.test(t)))
     const deadline = Date.now() + 30_000
     let s = await state()
-    while (!(s.processes.some((p) => p.status === 'exited') && s.processes.length >= 3)) {
+    while (!(s.processes.some((p) => p.status === 'exited') && pythons(s).length >= 2)) {
       if (Date.now() > deadline) throw new Error(`processes: ${JSON.stringify(s.processes)}`)
       await new Promise((r) => setTimeout(r, 200))
       s = await state()
     }
-    const [root, ...children] = s.processes
-    expect(root).toMatchObject({ pid: launcher.pid, status: 'attached' })
-    // Children started after the attach were caught, and each says how its OpenSSL is reached.
-    const pythons = children.filter((p) =>
-      p.tls.some((t) => /^openssl in libssl\.so[.\d]* \(export\)$/.test(t)),
-    )
-    expect(pythons.length).toBeGreaterThanOrEqual(2)
-    expect(children.some((p) => p.status === 'exited')).toBe(true)
+    expect(s.processes[0]).toMatchObject({ pid: launcher.pid, status: 'attached' })
+    expect(s.processes.slice(1).some((p) => p.status === 'exited')).toBe(true)
     await app.dispatch('stopExperiment', {})
   })
 })
