@@ -1,4 +1,4 @@
-import { useCallback, useRef } from 'react'
+import { useCallback, useEffect, useRef } from 'react'
 import { create } from 'zustand'
 import type { ExperimentPlanInput } from '../shared/contract/experiment'
 
@@ -26,4 +26,21 @@ export function useDraft<T>(key: string, initial: T): [T, (value: T | ((old: T) 
     [key],
   )
   return [value, set]
+}
+
+/**
+ * Fills a draft field from a default the server sends (`load` gives the update), unless the researcher has
+ * entered the field by then: a default arriving mid-edit would be merged into what is being typed. Returns the
+ * field's onFocus.
+ */
+export function useLateDefault<T>(
+  set: (update: (old: T) => T) => void,
+  load: () => Promise<(old: T) => T>,
+): () => void {
+  const entered = useRef(false)
+  const first = useRef(load)
+  useEffect(() => {
+    void first.current().then((update) => entered.current || set(update))
+  }, [set])
+  return useCallback(() => (entered.current = true), [])
 }

@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startPulse } from '../mic/mic-lab'
 import { artifactsDir, launchChromium, openDemoExperiment } from '../support/browser'
-import { runCli, startServe } from '../support/helpers'
+import { runCli, startServe, tempDir } from '../support/helpers'
 
 let browser: Browser
 beforeAll(async () => {
@@ -65,4 +65,50 @@ describe('the demo experiment in Chromium (web mode)', () => {
       expect(corr.pearson.mean.r).toBeLessThanOrEqual(-0.9)
     },
   )
+})
+
+describe('the experiment form in Chromium (web mode)', () => {
+  it('does not merge its defaults into what is being typed', { timeout: 60_000 }, async () => {
+    const dataDir = tempDir()
+    runCli(['settings', '--calibration', '94'], { dataDir })
+    const server = startServe(dataDir)
+    const page = await browser.newPage()
+    try {
+      // The defaults' replies (demo episode, default calibration) are held until the researcher has entered
+      // both empty fields.
+      let release!: () => void
+      const held = new Promise<void>((r) => (release = r))
+      let delivered = 0
+      await page.routeWebSocket(/\/api\?token=/, (ws) => {
+        const server = ws.connectToServer()
+        const defaults = new Set<number>()
+        ws.onMessage((m) => {
+          const msg = JSON.parse(String(m)) as { id: number; method: string }
+          if (msg.method === 'demoPlan' || msg.method === 'getSettings') defaults.add(msg.id)
+          server.send(m)
+        })
+        server.onMessage(async (m) => {
+          const msg = JSON.parse(String(m)) as { id?: number }
+          if (msg.id !== undefined && defaults.has(msg.id)) await held.then(() => delivered++)
+          ws.send(m)
+        })
+      })
+      await page.goto((await server.url) + '#/experiment')
+      const form = page.getByRole('form', { name: 'Experiment plan' })
+      const episodes = form.getByLabel('Episodes (one file per line)')
+      const calibration = form.getByLabel('Calibration offset (dB, empty: levels in dBFS)')
+      await episodes.click()
+      await calibration.click()
+      release()
+      await expect.poll(() => delivered).toBe(2)
+      await page.evaluate(() => new Promise((r) => setTimeout(r, 200)))
+      await calibration.pressSequentially('90')
+      await episodes.pressSequentially('/episodes/one.wav')
+      expect(await episodes.inputValue()).toBe('/episodes/one.wav')
+      expect(await calibration.inputValue()).toBe('90')
+    } finally {
+      await page.close()
+      await server.stop()
+    }
+  })
 })

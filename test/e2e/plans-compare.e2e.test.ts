@@ -251,13 +251,18 @@ describe('plans and per-condition comparison in Chromium (web mode)', () => {
         await wizard.getByLabel('Telemetry interval (s, empty: the profile’s)').fill('2')
         await wizard.getByLabel('Activity label').fill('again')
         await wizard.getByRole('button', { name: 'Start' }).click()
-        await page.getByText(/ended completed \(playlist finished\)/).waitFor({ timeout: 90_000 })
+        // However the run ends, the test goes on at once, and a failure shows why.
+        const first = page.getByText(/session 1 ended \w+/)
+        await first.waitFor({ timeout: 90_000 })
+        expect(await first.textContent()).toMatch(/ended completed \(playlist finished\)/)
         expect(await wizard.getByLabel('Activity label').inputValue()).toBe('again')
         expect(await wizard.getByLabel('Episodes (one file per line)').inputValue()).toBe(episode)
 
         await page.getByRole('button', { name: 'Run again' }).click()
         await page.getByRole('button', { name: 'Stop' }).waitFor({ timeout: 30_000 })
-        await page.getByText(/session 2 ended completed/).waitFor({ timeout: 90_000 })
+        const second = page.getByText(/session 2 ended \w+/)
+        await second.waitFor({ timeout: 90_000 })
+        expect(await second.textContent()).toMatch(/ended completed/)
         const list = JSON.parse(runCli(['sessions', 'list', '--json'], { dataDir }).stdout) as {
           activity: string
           episodes: string[]

@@ -67,6 +67,7 @@ export function EpisodesField(props: {
   hint?: string
   value: string
   onChange: (value: string) => void
+  onFocus?: () => void
   error?: string
 }) {
   return (
@@ -76,6 +77,7 @@ export function EpisodesField(props: {
         rows={3}
         value={props.value}
         onChange={(e) => props.onChange(e.target.value)}
+        onFocus={props.onFocus}
         {...invalidProps('episodes-error', props.error)}
       />
       <FieldError id="episodes-error" error={props.error} />

@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react'
+import { useState, type FormEvent } from 'react'
 import type { ExperimentPlanInput } from '../../shared/contract/experiment'
 import { api } from '../api'
 import { calibrationHelp, parseCalibration } from '../calibration'
@@ -23,7 +23,7 @@ import {
 } from '../components/RunFields'
 import type { PickedTarget } from '../components/TargetPicker'
 import { optionalDistanceCm, optionalNumber } from '../formNumbers'
-import { useDraft } from '../wizardDraft'
+import { useDraft, useLateDefault } from '../wizardDraft'
 
 const metaFields = [
   ['name', 'Session name'],
@@ -59,12 +59,12 @@ export function ExperimentWizard({ onStart }: { onStart: (plan: ExperimentPlanIn
   const [notes, setNotes] = useDraft('notes', '')
   // null until Settings' default calibration has filled it in.
   const [calibration, setCalibration] = useDraft<string | null>('calibration', null)
-  useEffect(() => {
+  const enterCalibration = useLateDefault(setCalibration, () =>
     api.getSettings({}).then(
-      (s) => setCalibration((c) => c ?? (s.calibrationDb === null ? '' : String(s.calibrationDb))),
-      () => setCalibration((c) => c ?? ''),
-    )
-  }, [setCalibration])
+      (s) => (c) => c ?? (s.calibrationDb === null ? '' : String(s.calibrationDb)),
+      () => (c) => c ?? '',
+    ),
+  )
   const calibrationDb = parseCalibration(calibration ?? '')
   const episodeList = episodeLines(episodes)
   const typed = (v: string) => (v.trim() !== '' && Number(v) > 0 ? Number(v) : null)
@@ -77,13 +77,13 @@ export function ExperimentWizard({ onStart }: { onStart: (plan: ExperimentPlanIn
     activity: '',
   })
 
-  useEffect(() => {
-    // Start from the shipped demo episode so a first run needs nothing typed.
+  // Start from the shipped demo episode so a first run needs nothing typed.
+  const enterEpisodes = useLateDefault(setEpisodes, () =>
     api.demoPlan({}).then(
-      (demo) => setEpisodes((e) => e || demo.episodes.join('\n')),
-      () => undefined,
-    )
-  }, [setEpisodes])
+      (demo) => (e) => e || demo.episodes.join('\n'),
+      () => (e) => e,
+    ),
+  )
 
   const [errors, setErrors] = useState<Errors>({})
 
@@ -146,7 +146,12 @@ export function ExperimentWizard({ onStart }: { onStart: (plan: ExperimentPlanIn
       />
       <DeviceTargetsField {...more.field} />
       <ProfileField value={profile} onChange={setProfile} />
-      <EpisodesField value={episodes} onChange={setEpisodes} error={errors.episodes} />
+      <EpisodesField
+        value={episodes}
+        onChange={setEpisodes}
+        onFocus={enterEpisodes}
+        error={errors.episodes}
+      />
       <PlaybackField name="plays-on" value={playback} onChange={setPlayback} error={errors.playback} />
       <TimingFields
         durationLabel="Duration (s, empty: until the playlist ends)"
@@ -193,6 +198,7 @@ export function ExperimentWizard({ onStart }: { onStart: (plan: ExperimentPlanIn
           inputMode="decimal"
           value={calibration ?? ''}
           onChange={(e) => setCalibration(e.target.value)}
+          onFocus={enterCalibration}
           {...invalidProps('calibration-error', errors.calibration)}
         />
         <FieldError id="calibration-error" error={errors.calibration} />
