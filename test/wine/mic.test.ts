@@ -54,8 +54,10 @@ async function watch(exe: string) {
     if (d.toString().includes('watching the microphone reads')) writeFileSync(go, '')
   })
   const r = await run.done
-  expect(r.code, r.stderr).toBe(0)
-  return { ...r, pid: program.pid }
+  // What the monitor said, then what the program said (e.g. why it could not open the microphone).
+  const said = `${r.stderr}\nthe program's own stderr (exit ${program.child.exitCode ?? program.child.signalCode}):\n${program.stderr()}`
+  expect(r.code, said).toBe(0)
+  return { ...r, said, pid: program.pid }
 }
 
 describe('Windows audio-capture APIs under Wine', () => {
@@ -63,7 +65,7 @@ describe('Windows audio-capture APIs under Wine', () => {
     const r = await watch(buildProgram('wasapi-capture', ['ole32']))
     expect(r.stderr).toMatch(/audio-capture APIs: wasapi in mmdevapi\.dll/)
     const mine = r.seconds.filter((s) => s.pid === r.pid && s.api === 'IAudioCaptureClient::GetBuffer')
-    expect(mine.filter((s) => s.reads > 0).length, r.stderr).toBeGreaterThanOrEqual(15)
+    expect(mine.filter((s) => s.reads > 0).length, r.said).toBeGreaterThanOrEqual(15)
     const { n, r: corr } = trackPlayed(mine, player.played)
     expect(n).toBeGreaterThanOrEqual(15)
     expect(corr).toBeGreaterThanOrEqual(0.95)
@@ -78,7 +80,7 @@ describe('Windows audio-capture APIs under Wine', () => {
     const r = await watch(buildProgram('wavein-capture', ['winmm']))
     expect(r.stderr).toMatch(/audio-capture APIs: winmm in winmm\.dll \(waveInOpen, DriverCallback\)/)
     const mine = r.seconds.filter((s) => s.pid === r.pid && s.api === 'waveInAddBuffer')
-    expect(mine.filter((s) => s.reads > 0).length, r.stderr).toBeGreaterThanOrEqual(15)
+    expect(mine.filter((s) => s.reads > 0).length, r.said).toBeGreaterThanOrEqual(15)
     const { n, r: corr } = trackPlayed(mine, player.played)
     expect(n).toBeGreaterThanOrEqual(15)
     expect(corr).toBeGreaterThanOrEqual(0.95)
