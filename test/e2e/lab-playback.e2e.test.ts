@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, Locator } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -25,6 +26,14 @@ async function chooseApp(form: Locator, pid: number): Promise<void> {
     .getByRole('option')
     .filter({ hasText: new RegExp(`^${pid} sleep`) })
     .click({ timeout: 90_000 })
+    .catch(async (err: Error) => {
+      // What the picker showed instead (still loading, an error, other applications).
+      const picker = form.getByRole('region', { name: 'Capture target' })
+      const alive = existsSync(`/proc/${pid}`) ? 'still runs' : 'is gone'
+      throw new Error(
+        `${err.message}\nprocess ${pid} ${alive}; the target picker:\n${await picker.innerText()}`,
+      )
+    })
 }
 
 function planStatus(dataDir: string, planId: number): PlanRecord {
