@@ -162,6 +162,22 @@ describe('Player (real PulseAudio)', () => {
     expect(decoders()).toBe(false)
   })
 
+  it('stops even when its output has stalled and reads nothing', { timeout: 30_000 }, async () => {
+    // A real process that never reads its stdin: the pipe fills, and the player waits for a drain that never
+    // comes. The stop must not wait with it (the drain's bound then ends the output).
+    const open = async () => {
+      const proc = spawn('sleep', ['60'], { stdio: ['pipe', 'ignore', 'ignore'] })
+      await once(proc, 'spawn')
+      return { proc, reportsClock: false, messages: () => '', onClock: () => undefined }
+    }
+    const episode = join(__dirname, '../../resources/demo/demo-episode.opus')
+    const player = new Player({ episodes: [episode], device: 'stalled', loop: true, open })
+    await player.start()
+    await new Promise((r) => setTimeout(r, 1500))
+    await player.stop()
+    expect((await player.done).reason).toBe('stopped')
+  })
+
   it('rejects a bad episode before anything plays', async () => {
     const player = new Player({ episodes: [loud, path('missing.mp3')], device: SINK })
     await expect(player.start()).rejects.toThrow(UserError)
