@@ -83,7 +83,8 @@ describe('Player (real PulseAudio)', () => {
     expect(r.events).toEqual(['start', 'episode', 'episode', 'stop'])
     // 3.5 s of audio takes 3.5 s to play, from the first sample heard to the last.
     expect(stop.t - r.times.start[0]).toBeGreaterThan(3400)
-    expect(stop.t - r.times.start[0]).toBeLessThan(3700)
+    // (and not much longer: a loaded machine delays the stop by a few hundred ms, never by seconds).
+    expect(stop.t - r.times.start[0]).toBeLessThan(4500)
     // Windows: 1 s each, contiguous in wall-clock time, labelled with their episode.
     expect(r.windows.map((w) => w.episode)).toEqual(['noise.wav', 'noise.wav', 'quiet.flac', 'quiet.flac'])
     // (to the ms by which the server's clock reports refine the anchor, or a brief underrun on a busy machine)

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from '../../src/core/app'
-import type { ExperimentState } from '../../src/shared/contract/experiment'
+import type { ExperimentEvent, ExperimentState } from '../../src/shared/contract/experiment'
 import { repoRoot, tempDir } from '../support/helpers'
 
 // An experiment on an application of several processes: the live state lists each one, its TLS and how
@@ -38,7 +38,8 @@ describe('the experiment follows the target application process by process', () 
       target: { kind: 'pid', pid: launcher.pid },
       episodes: [episode],
       intervalS: 2,
-      durationS: 20,
+      // Longer than the wait below (the test stops it): a run that ends first would empty the list.
+      durationS: 60,
     })
     expect(started.ok, JSON.stringify(started)).toBe(true)
     // Children started after the attach are caught, and each says how its OpenSSL is reached. On a loaded
@@ -47,10 +48,16 @@ describe('the experiment follows the target application process by process', () 
       s.processes
         .slice(1)
         .filter((p) => p.tls.some((t) => /^openssl in libssl\.so[.\d]* \(export\)$/.test(t)))
+    const log: string[] = []
+    app.events.subscribe((name, payload) => {
+      const e = payload as ExperimentEvent
+      if (name === 'experimentEvent' && e.type === 'log') log.push(`${e.level} ${e.message}`)
+    })
     const deadline = Date.now() + 30_000
     let s = await state()
     while (!(s.processes.some((p) => p.status === 'exited') && pythons(s).length >= 2)) {
-      if (Date.now() > deadline) throw new Error(`processes: ${JSON.stringify(s.processes)}`)
+      if (Date.now() > deadline)
+        throw new Error(`phase ${s.phase}, processes: ${JSON.stringify(s.processes)}\n${log.join('\n')}`)
       await new Promise((r) => setTimeout(r, 200))
       s = await state()
     }
