@@ -80,14 +80,14 @@ describe('the experiment form in Chromium (web mode)', () => {
       const held = new Promise<void>((r) => (release = r))
       let delivered = 0
       await page.routeWebSocket(/\/api\?token=/, (ws) => {
-        const server = ws.connectToServer()
+        const upstream = ws.connectToServer()
         const defaults = new Set<number>()
         ws.onMessage((m) => {
           const msg = JSON.parse(String(m)) as { id: number; method: string }
           if (msg.method === 'demoPlan' || msg.method === 'getSettings') defaults.add(msg.id)
-          server.send(m)
+          upstream.send(m)
         })
-        server.onMessage(async (m) => {
+        upstream.onMessage(async (m) => {
           const msg = JSON.parse(String(m)) as { id?: number }
           if (msg.id !== undefined && defaults.has(msg.id)) await held.then(() => delivered++)
           ws.send(m)
